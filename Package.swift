@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Recut",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "recut", targets: ["recut"]),
+        .library(name: "RecutData", targets: ["RecutData"]),
+        .library(name: "RecutCore", targets: ["RecutCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "RecutData"),
+        .target(name: "RecutCore", dependencies: ["RecutData"]),
+        .executableTarget(
+            name: "recut",
+            dependencies: [
+                "RecutData", "RecutCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "RecutDataTests",
+            dependencies: [
+                "RecutData",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
+    ]
+)

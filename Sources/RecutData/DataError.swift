@@ -1,0 +1,27 @@
+/// Everything that can go wrong between a raw file and a batch, phrased for the user to fix.
+public enum DataError: Error, CustomStringConvertible, Equatable {
+    /// The file could not be opened or read.
+    case unreadable(file: String, reason: String)
+    /// The file holds no data rows.
+    case emptyFile(file: String)
+    /// A needed column is absent from the header (or from `--columns`).
+    case missingColumn(file: String, column: String, header: [String])
+    /// One row is malformed: wrong field count, bad number, id out of range, bad bytes.
+    case badRow(file: String, line: Int, reason: String)
+    /// An option value makes no sense (negative k-core, quantile outside 0...1, ...).
+    case invalidOption(String)
+    /// Preprocessing or splitting left nothing to work with.
+    case nothingLeft(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
+        case .emptyFile(let file): "\(file): the file holds no interactions"
+        case .missingColumn(let file, let column, let header):
+            "\(file): no \(column) column (header: \(header.joined(separator: ", "))); name it with --columns"
+        case .badRow(let file, let line, let reason): "\(file):\(line): \(reason)"
+        case .invalidOption(let message): "invalid option: \(message)"
+        case .nothingLeft(let message): message
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+@main
+struct Recut: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train sequential recommenders on large item catalogs.",
+        subcommands: [])
+}

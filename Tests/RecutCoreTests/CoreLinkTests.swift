@@ -1,0 +1,6 @@
+import Testing
+import RecutCore
+
+@Test func coreReexportsData() {
+    #expect(IDMap(names: [""]).count == 1)
+}
