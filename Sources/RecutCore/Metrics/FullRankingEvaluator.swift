@@ -93,7 +93,7 @@ public struct FullRankingEvaluator: Sendable {
             scores[target] = targetScore
         }
         let threshold = targetScore.isNaN ? -Float.infinity : targetScore
-        // Two passes over the row: a SIMD count (branches here mispredict on every other item),
+        // Two passes over the row: a SIMD count (a per-item branch mispredicts on real scores),
         // then the selection, whose heap is rarely touched once full.
         let rank = Self.countScores(above: threshold, in: UnsafeBufferPointer(start: scores + 1, count: catalogSize))
         var admission = selector.admissionScore
@@ -111,7 +111,7 @@ public struct FullRankingEvaluator: Sendable {
 
 extension FullRankingEvaluator {
     /// Number of entries of `scores` strictly greater than `threshold` (NaN entries never count).
-    static func countScores(above threshold: Float, in scores: UnsafeBufferPointer<Float>) -> Int {
+    fileprivate static func countScores(above threshold: Float, in scores: UnsafeBufferPointer<Float>) -> Int {
         let lanes = SIMD8<Float>.scalarCount
         let wideThreshold = SIMD8<Float>(repeating: threshold)
         let raw = UnsafeRawPointer(scores.baseAddress!)
