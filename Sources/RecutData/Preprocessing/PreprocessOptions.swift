@@ -9,6 +9,7 @@ public struct PreprocessOptions: Sendable, Hashable, Codable {
     /// Items with fewer events than this are removed (repeatedly, with `userCore`); 0 keeps all.
     public var itemCore: Int
 
+    /// Creates options; the defaults keep every event in file-and-time order.
     public init(minimumRating: Float? = nil, dropConsecutiveRepeats: Bool = false, userCore: Int = 0, itemCore: Int = 0) {
         self.minimumRating = minimumRating
         self.dropConsecutiveRepeats = dropConsecutiveRepeats

@@ -7,19 +7,29 @@ import Foundation
 public struct DatasetStatistics: Sendable, Codable, Equatable {
     /// Percentiles of one quantity, interpolated linearly between ranks (as numpy does).
     public struct Percentiles: Sendable, Codable, Equatable {
+        /// Smallest value.
         public var min: Double
+        /// 25th percentile.
         public var p25: Double
+        /// Median.
         public var p50: Double
+        /// 75th percentile.
         public var p75: Double
+        /// 90th percentile.
         public var p90: Double
+        /// 99th percentile.
         public var p99: Double
+        /// Largest value.
         public var max: Double
+        /// Arithmetic mean.
         public var mean: Double
     }
 
     /// First and last event time of the dataset.
     public struct TimeRange: Sendable, Codable, Equatable {
+        /// Time of the earliest event.
         public var first: Double
+        /// Time of the latest event.
         public var last: Double
     }
 

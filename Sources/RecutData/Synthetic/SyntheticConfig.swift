@@ -9,6 +9,7 @@ public struct SyntheticConfig: Sendable, Hashable, Codable {
     /// Seed of every random choice: the same config gives the same log.
     public var seed: UInt64
 
+    /// Creates a config; the defaults give about 240,000 events, near MovieLens-1M in shape.
     public init(users: Int = 6000, items: Int = 3000, meanLength: Int = 40, seed: UInt64 = 42) {
         self.users = users
         self.items = items
