@@ -3,6 +3,9 @@ public struct PreprocessOptions: Sendable, Hashable, Codable {
     /// Events rated below this value are dropped; nil keeps every event.
     public var minimumRating: Float?
     /// Whether an event that repeats the user's previous item (same item twice in a row) is dropped.
+    ///
+    /// Applied before the core filter, as RecBole does: removing a rare item can leave two equal
+    /// items side by side again.
     public var dropConsecutiveRepeats: Bool
     /// Users with fewer events than this are removed (repeatedly, with `itemCore`); 0 keeps all.
     public var userCore: Int
