@@ -2,6 +2,8 @@
 public enum DataError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read.
     case unreadable(file: String, reason: String)
+    /// A file (such as a cache) could not be written.
+    case unwritable(file: String, reason: String)
     /// The file holds no data rows.
     case emptyFile(file: String)
     /// A needed column is absent from the header (or from `--columns`).
@@ -16,6 +18,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
+        case .unwritable(let file, let reason): "\(file): cannot write: \(reason)"
         case .emptyFile(let file): "\(file): the file holds no interactions"
         case .missingColumn(let file, let column, let header):
             "\(file): no \(column) column (header: \(header.joined(separator: ", "))); name it with --columns"
