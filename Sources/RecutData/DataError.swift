@@ -4,6 +4,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unreadable(file: String, reason: String)
     /// The file holds no data rows.
     case emptyFile(file: String)
+    /// The file could not be created, written or moved into place.
+    case unwritable(file: String, reason: String)
     /// A needed column is absent from the header (or from `--columns`).
     case missingColumn(file: String, column: String, header: [String])
     /// One row is malformed: wrong field count, bad number, id out of range, bad bytes.
@@ -16,6 +18,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
+        case .unwritable(let file, let reason): "\(file): cannot write: \(reason)"
         case .emptyFile(let file): "\(file): the file holds no interactions"
         case .missingColumn(let file, let column, let header):
             "\(file): no \(column) column (header: \(header.joined(separator: ", "))); name it with --columns"
