@@ -221,3 +221,49 @@ private func readSplit(_ directory: String, dataset: Dataset) throws -> DataSpli
                      validation: cases(validationTargets, inputs: validationInputs),
                      test: cases(try readRows(directory + "/test.tsv", dataset: dataset), inputs: testInputs))
 }
+
+/// ML-100K as a dataset: users and items in order of first appearance, each user's events
+/// sorted by time with ties in file order (the reference protocol's order).
+private func movieLensDataset() throws -> Dataset {
+    let lines = try String(contentsOfFile: MovieLens100K.path, encoding: .utf8).split(separator: "\n").dropFirst()
+    var userIndex: [Substring: Int] = [:], itemIndex: [Substring: Int32] = [:]
+    var userNames: [String] = [], itemNames = [""]
+    var events: [[(time: Double, item: Int32)]] = []
+    for line in lines {
+        let fields = line.split(separator: "\t")
+        let user = userIndex[fields[0]] ?? {
+            userIndex[fields[0]] = userNames.count
+            userNames.append(String(fields[0]))
+            events.append([])
+            return userNames.count - 1
+        }()
+        let item = itemIndex[fields[1]] ?? {
+            itemIndex[fields[1]] = Int32(itemNames.count)
+            itemNames.append(String(fields[1]))
+            return Int32(itemNames.count - 1)
+        }()
+        events[user].append((Double(fields[3])!, item))
+    }
+    var sequences = Sequences()
+    for var userEvents in events {
+        userEvents = userEvents.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        sequences.append(items: userEvents.map(\.item), timestamps: userEvents.map(\.time))
+    }
+    return Dataset(sequences: sequences, users: IDMap(names: userNames), items: IDMap(names: itemNames))
+}
+
+@Test func movieLensSplitsMatchTheReferenceProtocol() throws {
+    let dataset = try movieLensDataset()
+    #expect(dataset.userCount == 943 && dataset.itemCount == 1682 && dataset.interactionCount == 100_000)
+    let leaveOneOut = try split(dataset, strategy: .leaveOneOut)
+    #expect(leaveOneOut.train.count == 943 && leaveOneOut.validation.count == 943 && leaveOneOut.test.count == 943)
+    #expect(leaveOneOut.train.items.count == 100_000 - 2 * 943)
+    #expect(leaveOneOut.test.inputs.items.count == 100_000 - 943)
+
+    let temporal = try split(dataset, strategy: .temporal(.quantile(0.9)))
+    let cuts = try TemporalCut.quantile(0.9).cutTimes(in: dataset)
+    #expect(temporal.train.timestamps.allSatisfy { $0 <= cuts.validation })
+    #expect(temporal.test.inputs.timestamps.allSatisfy { $0 <= cuts.test })
+    #expect(temporal.test.targetTimes.allSatisfy { $0 > cuts.test })
+    #expect(!temporal.validation.users.isEmpty && !temporal.test.users.isEmpty)
+}

@@ -11,6 +11,7 @@ public struct EvaluationBatch: Sendable, Equatable {
     /// Indices of these cases in their ``EvaluationSet``.
     public var cases: Range<Int>
 
+    /// A batch from B x L inputs, B targets and the B case indices.
     public init(batchSize: Int, length: Int, inputs: [Int32], targets: [Int32], cases: Range<Int>) {
         precondition(inputs.count == batchSize * length && targets.count == batchSize && cases.count == batchSize,
                      "EvaluationBatch inputs must be B x L, targets and cases B")

@@ -15,6 +15,7 @@ public struct TrainingBatch: Sendable, Equatable {
     /// Dense user index of each row.
     public var users: [Int32]
 
+    /// A batch from B x L inputs and targets and B users.
     public init(batchSize: Int, length: Int, inputs: [Int32], targets: [Int32], users: [Int32]) {
         precondition(inputs.count == batchSize * length && targets.count == batchSize * length
                      && users.count == batchSize, "TrainingBatch arrays must be B x L (users: B)")

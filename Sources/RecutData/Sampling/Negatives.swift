@@ -10,6 +10,7 @@ public struct Negatives: Sendable, Equatable {
     /// the target of position n; nil otherwise.
     public var valid: [Bool]?
 
+    /// Negatives from ids filling `shape`, with optional [N, K] validity flags.
     public init(ids: [Int32], shape: [Int], granularity: NegativeGranularity, valid: [Bool]?) {
         precondition(ids.count == shape.reduce(1, *), "ids must fill the shape")
         self.ids = ids

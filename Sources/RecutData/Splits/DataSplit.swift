@@ -12,6 +12,7 @@ public struct DataSplit: Sendable {
     /// Cases reported as the final result.
     public var test: EvaluationSet
 
+    /// A split from its parts; `trainUsers` names the user of each training sequence.
     public init(train: Sequences, trainUsers: [Int32], validation: EvaluationSet, test: EvaluationSet) {
         precondition(train.count == trainUsers.count, "one user per training sequence")
         self.train = train

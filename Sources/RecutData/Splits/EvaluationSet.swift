@@ -12,6 +12,7 @@ public struct EvaluationSet: Sendable, Equatable {
     /// Time of each target event.
     public var targetTimes: [Double]
 
+    /// Cases from parallel arrays; `inputs` holds one sequence per case.
     public init(users: [Int32] = [], inputs: Sequences = Sequences(), targets: [Int32] = [], targetTimes: [Double] = []) {
         precondition(users.count == inputs.count && targets.count == users.count && targetTimes.count == users.count,
                      "one user, input, target and target time per case")

@@ -20,6 +20,7 @@ import Foundation
 /// event, which no training sequence holds. Each file is replaced atomically; the set of files
 /// is not.
 public struct SplitWriter: Sendable {
+    /// A writer; it holds no state.
     public init() {}
 
     /// Writes the files of `split` into `directory` (created if missing), with the ids of `dataset`.
@@ -31,6 +32,7 @@ public struct SplitWriter: Sendable {
         }
         let trainIndex = Self.caseIndexByUser(split.trainUsers, userCount: dataset.userCount)
         let validationIndex = Self.caseIndexByUser(split.validation.users, userCount: dataset.userCount)
+        // Built only for its check: the files key test cases by user too.
         _ = Self.caseIndexByUser(split.test.users, userCount: dataset.userCount)
 
         var train = Self.header
