@@ -1,0 +1,13 @@
+/// What to do when a negative is the very item a position must predict (its positive).
+public enum CollisionPolicy: Sendable, Hashable, Codable, CaseIterable {
+    /// Leave such negatives in place; the loss sees the positive among the negatives.
+    case keep
+    /// Draw again until the negative differs from the targets it is compared with: the position's
+    /// target (per position), or every target of the row (per sequence) or batch (per batch).
+    /// Draws are kept as they come when those targets hold nearly all of the sampling mass
+    /// (more than 99.9%), where redrawing would take too long; use `.mask` for such catalogs.
+    case resample
+    /// Keep the draws and return `valid` flags [N, K], false where a negative equals the target
+    /// of the position, for the loss to drop those logits.
+    case mask
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Writes a ``DataSplit`` as tab-separated files with external ids, for other tools to reuse.
+///
+/// Every file has the header `user_id\titem_id\ttimestamp`:
+/// - `train.tsv`: every event of every training sequence, sequence by sequence, in time order.
+/// - `validation.tsv`, `test.tsv`: the target event of each case, one row per case, in case order.
+/// - `validation_inputs.tsv`, `test_inputs.tsv`: the input events of each case, case by case,
+///   written only when the rule below cannot rebuild the inputs (and removed otherwise).
+///
+/// Rebuilding the cases (each user has at most one case per set):
+/// - the input of a validation case is the user's rows of `validation_inputs.tsv` when that
+///   file exists, else the user's rows of `train.tsv`;
+/// - the input of a test case is the user's rows of `test_inputs.tsv` when that file exists,
+///   else the user's rows of `train.tsv` followed by the user's row of `validation.tsv`, if any.
+///
+/// Leave-one-out splits always follow the short rule, so only the first three files are
+/// written. Temporal splits usually need the input files: a test input also holds the events
+/// between the validation target and the test cut, and a validation input may be a single
+/// event, which no training sequence holds. Each file is replaced atomically; the set of files
+/// is not.
+public struct SplitWriter: Sendable {
+    /// A writer; it holds no state.
+    public init() {}
+
+    /// Writes the files of `split` into `directory` (created if missing), with the ids of `dataset`.
+    public func write(_ split: DataSplit, dataset: Dataset, to directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
+        }
+        let trainIndex = Self.caseIndexByUser(split.trainUsers, userCount: dataset.userCount)
+        let validationIndex = Self.caseIndexByUser(split.validation.users, userCount: dataset.userCount)
+        // Built only for its check: the files key test cases by user too.
+        _ = Self.caseIndexByUser(split.test.users, userCount: dataset.userCount)
+
+        var train = Self.header
+        for sequence in 0..<split.train.count {
+            Self.appendRows(of: split.train, sequence: sequence, user: split.trainUsers[sequence], dataset: dataset,
+                            to: &train)
+        }
+        try writeAtomically(train, to: Self.path(directory, "train.tsv"))
+        try writeTargets(split.validation, dataset: dataset, to: Self.path(directory, "validation.tsv"))
+        try writeTargets(split.test, dataset: dataset, to: Self.path(directory, "test.tsv"))
+
+        let validationFollowsRule = (0..<split.validation.count).allSatisfy { index in
+            Self.isInput(index, of: split.validation.inputs, trainRowsOf: trainIndex[Int(split.validation.users[index])],
+                         in: split.train, then: nil)
+        }
+        let testFollowsRule = (0..<split.test.count).allSatisfy { index in
+            let user = Int(split.test.users[index])
+            let validationCase = validationIndex[user]
+            let validationTarget = validationCase < 0 ? nil
+                : (split.validation.targets[validationCase], split.validation.targetTimes[validationCase])
+            return Self.isInput(index, of: split.test.inputs, trainRowsOf: trainIndex[user], in: split.train,
+                                then: validationTarget)
+        }
+        try writeInputs(of: split.validation, if: !validationFollowsRule, dataset: dataset,
+                        to: Self.path(directory, "validation_inputs.tsv"))
+        try writeInputs(of: split.test, if: !testFollowsRule, dataset: dataset,
+                        to: Self.path(directory, "test_inputs.tsv"))
+    }
+
+    static let header = "user_id\titem_id\ttimestamp\n"
+
+    /// Writes one row per case: the target event.
+    private func writeTargets(_ set: EvaluationSet, dataset: Dataset, to path: String) throws {
+        var text = Self.header
+        for index in 0..<set.count {
+            Self.appendRow(user: set.users[index], item: set.targets[index], time: set.targetTimes[index],
+                           dataset: dataset, to: &text)
+        }
+        try writeAtomically(text, to: path)
+    }
+
+    /// Writes the inputs of every case when `needed`, else removes a stale file of that name.
+    private func writeInputs(of set: EvaluationSet, if needed: Bool, dataset: Dataset, to path: String) throws {
+        guard needed else {
+            guard FileManager.default.fileExists(atPath: path) else { return }
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                throw DataError.unwritable(file: path, reason: "cannot remove the stale file: \(error.localizedDescription)")
+            }
+            return
+        }
+        var text = Self.header
+        for index in 0..<set.count {
+            Self.appendRows(of: set.inputs, sequence: index, user: set.users[index], dataset: dataset, to: &text)
+        }
+        try writeAtomically(text, to: path)
+    }
+
+    /// For each user, the index of its case in `users`, or -1; a user may have only one.
+    private static func caseIndexByUser(_ users: [Int32], userCount: Int) -> [Int] {
+        var index = [Int](repeating: -1, count: userCount)
+        for (position, user) in users.enumerated() {
+            precondition(index[Int(user)] < 0, "SplitWriter needs at most one case per user in each set")
+            index[Int(user)] = position
+        }
+        return index
+    }
+
+    /// Whether input `index` is training sequence `trainSequence` (none when -1) followed by `next`.
+    private static func isInput(_ index: Int, of inputs: Sequences, trainRowsOf trainSequence: Int, in train: Sequences,
+                                then next: (item: Int32, time: Double)?) -> Bool {
+        let rows = trainSequence < 0 ? 0..<0 : train.offsets[trainSequence]..<train.offsets[trainSequence + 1]
+        var expectedItems = Array(train.items[rows]), expectedTimes = Array(train.timestamps[rows])
+        if let next {
+            expectedItems.append(next.item)
+            expectedTimes.append(next.time)
+        }
+        return inputs[index].elementsEqual(expectedItems) && inputs.times(index).elementsEqual(expectedTimes)
+    }
+
+    private static func appendRows(of sequences: Sequences, sequence: Int, user: Int32, dataset: Dataset,
+                                   to text: inout String) {
+        for position in sequences.offsets[sequence]..<sequences.offsets[sequence + 1] {
+            appendRow(user: user, item: sequences.items[position], time: sequences.timestamps[position],
+                      dataset: dataset, to: &text)
+        }
+    }
+
+    private static func appendRow(user: Int32, item: Int32, time: Double, dataset: Dataset, to text: inout String) {
+        text += dataset.users.name(of: user)
+        text += "\t"
+        text += dataset.items.name(of: item)
+        text += "\t"
+        text += format(time)
+        text += "\n"
+    }
+
+    /// Whole times without a fraction (as in most logs), others in Swift's shortest exact form.
+    static func format(_ time: Double) -> String {
+        if time == time.rounded() && abs(time) < 0x1p53 { return String(Int64(time)) }
+        return "\(time)"
+    }
+
+    private static func path(_ directory: String, _ name: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(name).path
+    }
+}
