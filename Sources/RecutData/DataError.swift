@@ -2,12 +2,10 @@
 public enum DataError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read.
     case unreadable(file: String, reason: String)
-    /// A file (such as a cache) could not be written.
+    /// A file (a cache, a split) could not be created, written or moved into place.
     case unwritable(file: String, reason: String)
     /// The file holds no data rows.
     case emptyFile(file: String)
-    /// The file could not be created, written or moved into place.
-    case unwritable(file: String, reason: String)
     /// A needed column is absent from the header (or from `--columns`).
     case missingColumn(file: String, column: String, header: [String])
     /// One row is malformed: wrong field count, bad number, id out of range, bad bytes.
