@@ -10,6 +10,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case missingColumn(file: String, column: String, header: [String])
     /// One row is malformed: wrong field count, bad number, id out of range, bad bytes.
     case badRow(file: String, line: Int, reason: String)
+    /// The format could not be told from the file's name and first line.
+    case unknownFormat(file: String, firstLine: String)
     /// An option value makes no sense (negative k-core, quantile outside 0...1, ...).
     case invalidOption(String)
     /// Preprocessing or splitting left nothing to work with.
@@ -23,6 +25,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .missingColumn(let file, let column, let header):
             "\(file): no \(column) column (header: \(header.joined(separator: ", "))); name it with --columns"
         case .badRow(let file, let line, let reason): "\(file):\(line): \(reason)"
+        case .unknownFormat(let file, let firstLine):
+            "\(file): cannot tell the format from the first line \"\(firstLine)\"; name it with --format (\(InteractionFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .invalidOption(let message): "invalid option: \(message)"
         case .nothingLeft(let message): message
         }

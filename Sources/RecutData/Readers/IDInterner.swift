@@ -1,0 +1,133 @@
+import Foundation
+
+/// Gives each distinct external id a dense index, in order of first appearance.
+///
+/// Tokens that are canonical integers (see `canonicalInteger`) are keyed by their value, so
+/// the common all-numeric ids need no byte hashing; other tokens are keyed by their bytes.
+/// A `String` is made only for an id seen for the first time.
+struct IDInterner: Sendable {
+    /// External id of each index.
+    private(set) var names: [String] = []
+    private var integers = IntegerTable()
+    private var tokens = TokenTable()
+
+    /// Index of the integer id `value`, added (named by its decimal digits) when new.
+    @inline(__always)
+    mutating func index(ofInteger value: UInt64) -> Int32 {
+        let found = integers.value(for: value, inserting: Int32(names.count))
+        if found.inserted { names.append(String(value)) }
+        return found.value
+    }
+
+    /// Index of a token that is valid UTF-8 and not a canonical integer, added when new.
+    mutating func index(ofToken token: Field) -> Int32 {
+        let found = tokens.value(for: token, inserting: Int32(names.count))
+        if found.inserted { names.append(String(decoding: token, as: UTF8.self)) }
+        return found.value
+    }
+
+    /// Index of any valid UTF-8 token, added when new.
+    mutating func index(ofText token: Field) -> Int32 {
+        if let value = token.canonicalInteger { return index(ofInteger: value) }
+        return index(ofToken: token)
+    }
+
+    /// Adds the ids of `other` that are new here and returns, for each index of `other`, its index here.
+    mutating func absorb(_ other: IDInterner) -> [Int32] {
+        other.names.map { name in
+            var name = name
+            return name.withUTF8 { index(ofText: $0) }
+        }
+    }
+}
+
+/// Open addressing with linear probing from integer keys to indices.
+private struct IntegerTable: Sendable {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var values = [Int32](repeating: -1, count: 1024)
+    private var count = 0
+    private var shift: UInt64 = 64 - 10
+
+    @inline(__always)
+    mutating func value(for key: UInt64, inserting newValue: Int32) -> (value: Int32, inserted: Bool) {
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let value = values[slot]
+            if value < 0 { break }
+            if keys[slot] == key { return (value, false) }
+            slot = (slot + 1) & mask
+        }
+        keys[slot] = key
+        values[slot] = newValue
+        count += 1
+        if 2 * count > keys.count { grow() }
+        return (newValue, true)
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = [UInt64](repeating: 0, count: 2 * oldKeys.count)
+        values = [Int32](repeating: -1, count: 2 * oldKeys.count)
+        shift -= 1
+        count = 0
+        for (key, value) in zip(oldKeys, oldValues) where value >= 0 {
+            _ = self.value(for: key, inserting: value)
+        }
+    }
+}
+
+/// Open addressing with linear probing from byte strings to indices; the bytes are kept in one arena.
+private struct TokenTable: Sendable {
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private var shift: UInt64 = 64 - 10
+    private var hashes: [UInt64] = []
+    private var values: [Int32] = []
+    private var starts: [Int] = [0]
+    private var arena: [UInt8] = []
+
+    mutating func value(for token: Field, inserting newValue: Int32) -> (value: Int32, inserted: Bool) {
+        let hash = Self.hash(token)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let entry = slots[slot]
+            if entry < 0 { break }
+            if hashes[Int(entry)] == hash && holds(token, at: Int(entry)) { return (values[Int(entry)], false) }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(values.count)
+        hashes.append(hash)
+        values.append(newValue)
+        arena.append(contentsOf: token)
+        starts.append(arena.count)
+        if 2 * values.count > slots.count { grow() }
+        return (newValue, true)
+    }
+
+    private func holds(_ token: Field, at entry: Int) -> Bool {
+        let start = starts[entry]
+        guard starts[entry + 1] - start == token.count else { return false }
+        return arena.withUnsafeBufferPointer { bytes in
+            token.count == 0 || memcmp(bytes.baseAddress! + start, token.baseAddress!, token.count) == 0
+        }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: 2 * slots.count)
+        shift -= 1
+        let mask = slots.count - 1
+        for (entry, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(entry)
+        }
+    }
+
+    /// FNV-1a: simple and good enough for short id tokens.
+    private static func hash(_ token: Field) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in token { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash
+    }
+}
