@@ -48,7 +48,8 @@ public enum AtomicFile {
 
     /// Removes the file at `path` if it exists and makes the removal durable.
     public static func remove(_ path: String) throws(TrainError) {
-        guard unlink(path) == 0 || errno == ENOENT else {
+        guard unlink(path) == 0 else {
+            if errno == ENOENT { return }
             throw .writeFailed(file: path, reason: "cannot remove: \(errnoText())")
         }
         try syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
