@@ -8,14 +8,24 @@ let package = Package(
         .executable(name: "recut", targets: ["recut"]),
         .library(name: "RecutData", targets: ["RecutData"]),
         .library(name: "RecutCore", targets: ["RecutCore"]),
+        .library(name: "RecutTrain", targets: ["RecutTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(name: "RecutData"),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
+        .target(
+            name: "RecutTrain",
+            dependencies: [
+                "RecutCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "recut",
             dependencies: [
@@ -29,5 +39,6 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
+        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain"]),
     ]
 )

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The summary of one training epoch: one line of the metrics log.
+public struct EpochMetrics: Codable, Sendable, Equatable {
+    /// Epoch number, 0-based.
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches.
+    public var trainLoss: Double
+    /// Training events (predicted positions) per second.
+    public var eventsPerSecond: Double
+    /// Wall-clock seconds of the epoch, evaluation included.
+    public var seconds: Double
+    /// Validation metrics by name, e.g. "ndcg@10".
+    public var validation: [String: Double]
+
+    /// Groups one epoch's numbers.
+    public init(epoch: Int, trainLoss: Double, eventsPerSecond: Double, seconds: Double, validation: [String: Double]) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.eventsPerSecond = eventsPerSecond
+        self.seconds = seconds
+        self.validation = validation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds, validation
+        case trainLoss = "train_loss"
+        case eventsPerSecond = "events_per_second"
+    }
+}
+
+/// A JSON-lines file with one `EpochMetrics` object per line, readable while training runs.
+///
+/// Each line goes to the file in one unbuffered write, so a crash loses at most the epoch in
+/// flight and `tail -f` or a plotting script sees every finished epoch.
+public final class MetricsLog {
+    /// Path of the log file.
+    public let path: String
+    private let handle: FileHandle
+
+    /// Opens the log at `path`, truncating it, or appending when resuming a run.
+    public init(path: String, append: Bool = false) throws(TrainError) {
+        if append == false || !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw .writeFailed(file: path, reason: "cannot create the metrics log (does the folder exist?)")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw .writeFailed(file: path, reason: "cannot open the metrics log for writing")
+        }
+        do {
+            try handle.seekToEnd()
+        } catch {
+            throw .writeFailed(file: path, reason: error.localizedDescription)
+        }
+        self.path = path
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends one epoch as a JSON line.
+    public func write(_ metrics: EpochMetrics) throws(TrainError) {
+        var line = try! Self.encoder.encode(metrics)
+        line.append(UInt8(ascii: "\n"))
+        do {
+            try handle.write(contentsOf: line)
+        } catch {
+            throw .writeFailed(file: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Reads every line of a metrics log.
+    public static func read(from path: String) throws(TrainError) -> [EpochMetrics] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(file: path, reason: "no such file")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var records: [EpochMetrics] = []
+        for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            do {
+                records.append(try decoder.decode(EpochMetrics.self, from: Data(line)))
+            } catch {
+                throw .corrupt(file: path, reason: "line \(index + 1): \(error)")
+            }
+        }
+        return records
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A diverging run logs its NaN loss rather than failing to log.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+}

@@ -1,0 +1,30 @@
+/// Everything that can go wrong while configuring, checkpointing or logging a training run,
+/// phrased for the user to fix.
+public enum TrainError: Error, CustomStringConvertible, Equatable {
+    /// A file could not be written (missing directory, full disk, no permission).
+    case writeFailed(file: String, reason: String)
+    /// A file could not be opened or read.
+    case unreadable(file: String, reason: String)
+    /// A file was read but its content is not what its format promises.
+    case corrupt(file: String, reason: String)
+    /// A checkpoint folder lacks its manifest or does not match it (an interrupted save).
+    case incompleteCheckpoint(directory: String, reason: String)
+    /// A configuration file names a setting Recut does not know.
+    case unknownSetting(key: String, file: String, known: [String])
+    /// A setting has a value of the wrong kind or outside its range.
+    case invalidSetting(key: String, value: String, source: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .writeFailed(let file, let reason): "\(file): cannot write: \(reason)"
+        case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
+        case .corrupt(let file, let reason): "\(file): corrupt file: \(reason)"
+        case .incompleteCheckpoint(let directory, let reason):
+            "\(directory): incomplete checkpoint (an interrupted save?): \(reason)"
+        case .unknownSetting(let key, let file, let known):
+            "\(file): unknown setting '\(key)'; known settings: \(known.joined(separator: ", "))"
+        case .invalidSetting(let key, let value, let source, let reason):
+            "\(source): setting '\(key)' = '\(value)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import TOMLKit
+import Yams
+
+/// Reading settings from a file and from command-line flags.
+///
+/// Precedence: defaults, then the file, then the flags. The CLI does
+/// `try TrainingConfig.load(from: file).applying(overrides: flagsTheUserGave)`, passing only the
+/// flags that were given on the command line, keyed by setting name without the dashes
+/// (`["lr": "3e-4", "eval-ks": "10,20"]`). Every step validates and names the culprit key.
+extension TrainingConfig {
+    /// Reads a `.toml`, `.yaml` or `.yml` file of flat `key = value` settings over the defaults.
+    ///
+    /// Unknown keys are errors (a typo must not silently train with a default).
+    public static func load(from path: String) throws(TrainError) -> TrainingConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(file: path, reason: error.localizedDescription)
+        }
+        let settings: [(key: String, value: RawSetting)]
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "toml": settings = try tomlSettings(text, file: path)
+        case "yaml", "yml": settings = try yamlSettings(text, file: path)
+        default: throw .unreadable(file: path, reason: "unknown config format; name the file .toml, .yaml or .yml")
+        }
+        for (key, _) in settings where CodingKeys(rawValue: key) == nil {
+            throw .unknownSetting(key: key, file: path, known: CodingKeys.allCases.map(\.rawValue))
+        }
+        return try TrainingConfig().merging(settings, source: path)
+    }
+
+    /// This configuration with some settings replaced by text values, as flags give them.
+    ///
+    /// Numbers and flags are parsed by the setting's type (`true`/`false`/`yes`/`no`/`1`/`0`
+    /// for switches), lists are comma-separated (`eval-ks = "10,20"`), and `none` clears an
+    /// optional setting (`grad-clip`, `split-cut`, `data`, `columns`).
+    public func applying(overrides: [String: String], source: String = "command line") throws(TrainError) -> TrainingConfig {
+        var settings: [(key: String, value: RawSetting)] = []
+        for (key, text) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard let known = CodingKeys(rawValue: key) else {
+                throw .unknownSetting(key: key, file: source, known: CodingKeys.allCases.map(\.rawValue))
+            }
+            if known.kind.isList && text != "none" {
+                let items = text.split(separator: ",").map { RawSetting.text($0.trimmingCharacters(in: .whitespaces)) }
+                settings.append((key, .list(items)))
+            } else {
+                settings.append((key, .text(text)))
+            }
+        }
+        return try merging(settings, source: source)
+    }
+
+    /// The settings as a TOML document, loadable by `load(from:)`.
+    public func tomlText() -> String {
+        // Encoding plain values to TOML cannot fail.
+        try! TOMLEncoder().encode(self)
+    }
+
+    /// The settings as a YAML document, loadable by `load(from:)`.
+    public func yamlText() -> String {
+        try! YAMLEncoder().encode(self)
+    }
+
+    /// Writes the settings atomically as TOML or YAML, chosen by the extension of `path`.
+    public func write(to path: String) throws(TrainError) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "toml": try AtomicFile.write(Data(tomlText().utf8), to: path)
+        case "yaml", "yml": try AtomicFile.write(Data(yamlText().utf8), to: path)
+        default: throw .writeFailed(file: path, reason: "unknown config format; name the file .toml, .yaml or .yml")
+        }
+    }
+
+    /// Applies typed settings over this configuration: normalize each value by its key's kind,
+    /// overlay on this configuration's JSON form, decode, validate.
+    private func merging(_ settings: [(key: String, value: RawSetting)], source: String) throws(TrainError) -> TrainingConfig {
+        let encoded = try! JSONEncoder().encode(self)
+        var object = try! JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        for (key, raw) in settings {
+            let setting = CodingKeys(rawValue: key)!
+            object[key] = try setting.kind.normalize(raw, key: key, source: source)
+        }
+        let merged = try! JSONSerialization.data(withJSONObject: object)
+        let config: TrainingConfig
+        do {
+            config = try JSONDecoder().decode(TrainingConfig.self, from: merged)
+        } catch {
+            // Normalization already checked every type, so this is a bug rather than bad input.
+            preconditionFailure("\(source): settings that passed their checks do not decode: \(error)")
+        }
+        try config.validate(source: source)
+        return config
+    }
+
+    private static func tomlSettings(_ text: String, file: String) throws(TrainError) -> [(key: String, value: RawSetting)] {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .corrupt(file: file, reason: "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw .corrupt(file: file, reason: "\(error)")
+        }
+        func convert(_ value: any TOMLValueConvertible) -> RawSetting {
+            switch value.type {
+            case .string: .text(value.string!)
+            case .int: .integer(value.int!)
+            case .double: .number(value.double!)
+            case .bool: .flag(value.bool!)
+            case .array: .list(value.array!.map(convert))
+            default: .unsupported(value.type.rawValue)
+            }
+        }
+        return table.keys.sorted().map { ($0, convert(table[$0]!)) }
+    }
+
+    private static func yamlSettings(_ text: String, file: String) throws(TrainError) -> [(key: String, value: RawSetting)] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw .corrupt(file: file, reason: "\(error)")
+        }
+        guard let root else { return [] }
+        guard let mapping = root.mapping else { throw .corrupt(file: file, reason: "expected key: value lines at the top level") }
+        // YAML scalars are kept as their text and parsed by the key's type, so `lr: 1e-3`
+        // (a string to YAML 1.1) reads as the number it looks like.
+        func convert(_ node: Node) -> RawSetting {
+            if let scalar = node.scalar { return node.null != nil ? .text("none") : .text(scalar.string) }
+            if let sequence = node.sequence { return .list(sequence.map(convert)) }
+            return .unsupported("mapping")
+        }
+        var settings: [(key: String, value: RawSetting)] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else { throw .corrupt(file: file, reason: "a key is not a plain name") }
+            settings.append((name, convert(value)))
+        }
+        return settings
+    }
+}
+
+/// A setting's value as a file or a flag gave it, before it is checked against the setting's type.
+enum RawSetting {
+    case text(String)
+    case integer(Int)
+    case number(Double)
+    case flag(Bool)
+    case list([RawSetting])
+    case unsupported(String)
+}
+
+/// The type of each setting, which decides how its text or file value is read.
+indirect enum SettingKind {
+    case text, integer, number, flag, textList, integerList
+    case choice([String])
+    case optional(SettingKind)
+
+    var isList: Bool {
+        switch self {
+        case .textList, .integerList: true
+        case .optional(let wrapped): wrapped.isList
+        default: false
+        }
+    }
+
+    /// A JSON-ready value for `raw`, or nil to clear an optional setting.
+    func normalize(_ raw: RawSetting, key: String, source: String) throws(TrainError) -> Any? {
+        func invalid(_ reason: String) -> TrainError {
+            .invalidSetting(key: key, value: raw.description, source: source, reason: reason)
+        }
+        switch (self, raw) {
+        case (.optional, .text("none")): return nil
+        case (.optional(let wrapped), _): return try wrapped.normalize(raw, key: key, source: source)
+        case (.text, .text(let text)): return text
+        case (.choice(let choices), .text(let text)):
+            guard choices.contains(text) else { throw invalid("expected one of \(choices.joined(separator: ", "))") }
+            return text
+        case (.integer, .integer(let value)): return value
+        case (.integer, .text(let text)):
+            guard let value = Int(text) else { throw invalid("expected a whole number") }
+            return value
+        case (.number, .number(let value)): return value
+        case (.number, .integer(let value)): return Double(value)
+        case (.number, .text(let text)):
+            guard let value = Double(text), value.isFinite else { throw invalid("expected a number") }
+            return value
+        case (.flag, .flag(let value)): return value
+        case (.flag, .text(let text)):
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: throw invalid("expected true or false")
+            }
+        case (.textList, .list(let items)):
+            return try items.map { item throws(TrainError) in try SettingKind.text.normalize(item, key: key, source: source)! }
+        case (.integerList, .list(let items)):
+            return try items.map { item throws(TrainError) in try SettingKind.integer.normalize(item, key: key, source: source)! }
+        case (.textList, _), (.integerList, _): throw invalid("expected a list")
+        case (.text, _), (.choice, _): throw invalid("expected text")
+        case (.integer, _): throw invalid("expected a whole number")
+        case (.number, _): throw invalid("expected a number")
+        case (.flag, _): throw invalid("expected true or false")
+        }
+    }
+}
+
+extension RawSetting: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .text(let text): text
+        case .integer(let value): "\(value)"
+        case .number(let value): "\(value)"
+        case .flag(let value): "\(value)"
+        case .list(let items): items.map(\.description).joined(separator: ",")
+        case .unsupported(let type): "<\(type)>"
+        }
+    }
+}
+
+extension TrainingConfig.CodingKeys {
+    /// How this setting's value is read.
+    var kind: SettingKind {
+        switch self {
+        case .data: .optional(.text)
+        case .format: .choice(TrainingConfig.InputFormat.allCases.map(\.rawValue))
+        case .columns: .optional(.textList)
+        case .split: .choice(TrainingConfig.SplitMethod.allCases.map(\.rawValue))
+        case .splitCut: .optional(.number)
+        case .loss: .choice(TrainingConfig.Loss.allCases.map(\.rawValue))
+        case .negatives: .integer
+        case .sampler: .choice(TrainingConfig.Sampler.allCases.map(\.rawValue))
+        case .negativeGranularity: .choice(TrainingConfig.NegativeGranularity.allCases.map(\.rawValue))
+        case .logQCorrection: .flag
+        case .gbceT: .number
+        case .maxLength, .dimension, .blocks, .heads: .integer
+        case .dropout, .initStandardDeviation: .number
+        case .learningRate, .beta1, .beta2, .weightDecay: .number
+        case .warmupSteps: .integer
+        case .schedule: .choice(LearningRateSchedule.Shape.allCases.map(\.rawValue))
+        case .learningRateFloor: .number
+        case .gradientClip: .optional(.number)
+        case .batchSize, .epochs, .patience: .integer
+        case .seed: .integer
+        case .device: .choice(TrainingConfig.Device.allCases.map(\.rawValue))
+        case .output: .text
+        case .evaluationKs: .integerList
+        case .syntheticUsers, .syntheticItems: .integer
+        case .syntheticMeanLength: .number
+        case .syntheticSeed: .integer
+        }
+    }
+}

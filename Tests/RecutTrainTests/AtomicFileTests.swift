@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import RecutTrain
+
+@Suite struct AtomicFileTests {
+    @Test func replacesContentAndLeavesNoTemporaryFiles() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/weights.bin"
+        try AtomicFile.write(Data("old content".utf8), to: path)
+        try AtomicFile.write(Data("new".utf8), to: path)
+        #expect(FileManager.default.contents(atPath: path) == Data("new".utf8))
+        #expect(directory.contents() == ["weights.bin"])
+    }
+
+    @Test func writesEmptyData() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try AtomicFile.write(Data(), to: directory.path + "/empty")
+        #expect(FileManager.default.contents(atPath: directory.path + "/empty") == Data())
+    }
+
+    @Test func missingDirectoryIsAClearError() {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/absent/weights.bin"
+        #expect(throws: TrainError.writeFailed(file: path, reason: "the directory \(directory.path)/absent does not exist")) {
+            try AtomicFile.write(Data([1, 2, 3]), to: path)
+        }
+        #expect(directory.contents() == [])
+    }
+
+    @Test func renameOntoADirectoryFailsAndCleansUp() {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/taken"
+        try! FileManager.default.createDirectory(atPath: path + "/inner", withIntermediateDirectories: true)
+        #expect(throws: TrainError.self) { try AtomicFile.write(Data([1]), to: path) }
+        #expect(directory.contents() == ["taken"])
+    }
+
+    @Test func folderIsCompleteOnlyWithAMatchingManifest() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.path + "/checkpoint"
+        let files = ["a.bin": Data([1, 2, 3]), "b.json": Data("{}".utf8)]
+        try CheckpointFolder.write(files, to: folder)
+        #expect(directory.contents("checkpoint") == ["a.bin", "b.json", "manifest.json"])
+        #expect(try CheckpointFolder.read(from: folder) == files)
+
+        try AtomicFile.write(Data([9, 9, 9]), to: folder + "/a.bin")
+        #expect(throws: TrainError.incompleteCheckpoint(
+            directory: folder, reason: "a.bin does not match the manifest (size or checksum)")) {
+            try CheckpointFolder.read(from: folder)
+        }
+        try FileManager.default.removeItem(atPath: folder + "/b.json")
+        #expect(!CheckpointFolder.isComplete(folder))
+
+        try FileManager.default.removeItem(atPath: folder + "/manifest.json")
+        #expect(throws: TrainError.incompleteCheckpoint(directory: folder, reason: "manifest.json is missing")) {
+            try CheckpointFolder.read(from: folder)
+        }
+    }
+
+    @Test func checksumIsFNV1a() {
+        #expect(CheckpointFolder.checksum(Data()) == "cbf29ce484222325")
+        #expect(CheckpointFolder.checksum(Data("a".utf8)) == "af63dc4c8601ec8c")
+    }
+}
