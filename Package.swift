@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "recut", targets: ["recut"]),
         .library(name: "RecutData", targets: ["RecutData"]),
         .library(name: "RecutCore", targets: ["RecutCore"]),
+        .library(name: "RecutCPU", targets: ["RecutCPU"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,6 +17,8 @@ let package = Package(
     targets: [
         .target(name: "RecutData"),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
+        .systemLibrary(name: "CBLAS"),
+        .target(name: "RecutCPU", dependencies: ["RecutCore", "CBLAS"]),
         .executableTarget(
             name: "recut",
             dependencies: [
@@ -29,5 +32,6 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
+        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
     ]
 )
