@@ -104,11 +104,11 @@ public protocol Backend: AnyObject, Sendable {
 
     /// output = GELU(input), the exact erf form (PyTorch's "gelu"); output may alias input.
     func geluForward(_ output: Tensor, input: Tensor, count: Int)
-    /// inputGradient = outputGradient * GELU'(input).
+    /// inputGradient = outputGradient * GELU'(input); inputGradient may alias outputGradient.
     func geluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int)
     /// output = max(input, 0); output may alias input.
     func reluForward(_ output: Tensor, input: Tensor, count: Int)
-    /// inputGradient = outputGradient where input > 0, else 0.
+    /// inputGradient = outputGradient where input > 0, else 0; inputGradient may alias outputGradient.
     func reluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int)
 
     // MARK: Dropout
@@ -116,7 +116,8 @@ public protocol Backend: AnyObject, Sendable {
     /// output = input * keep / (1 - probability), keep from `DropoutMask` under `seed`
     /// (element index = position in the tensor); output may alias input.
     func dropoutForward(_ output: Tensor, input: Tensor, count: Int, probability: Double, seed: UInt64)
-    /// inputGradient = outputGradient * keep / (1 - probability), the same mask recomputed.
+    /// inputGradient = outputGradient * keep / (1 - probability), the same mask recomputed;
+    /// inputGradient may alias outputGradient.
     func dropoutBackward(_ inputGradient: Tensor, outputGradient: Tensor, count: Int,
                          probability: Double, seed: UInt64)
 
