@@ -111,3 +111,29 @@ func float32AgreesWithFloat64(granularity: SampledNegatives.Granularity) {
         #expect(result.itemTableGradient == start, "\(kind)")
     }
 }
+
+/// Large enough that every loss kernel splits its rows (and the gathered-dot backward its
+/// columns) over several threads; checked by directional finite differences.
+@Test(arguments: [SampledNegatives.Granularity.perPosition, .perSequence])
+func multiThreadedKernelsMatchDirectionalFiniteDifferences(granularity: SampledNegatives.Granularity) {
+    for kind in allKinds {
+        let fixture = LossFixture(seed: 90, granularity: granularity, logQ: .perItem,
+                                  sequences: 16, length: 32, dimension: 16, itemCount: 100, negatives: 32)
+        let result = fixture.run(kind.makeLoss(), dtype: .float64,
+                                 itemTableGradientStart: [Double](repeating: 0, count: fixture.itemTable.count))
+        let expected = fixture.naiveLoss(kind, hidden: fixture.hidden, itemTable: fixture.itemTable)
+        #expect(abs(result.loss - expected) <= 1e-12 * abs(expected), "\(kind) loss")
+        let step = 1e-5
+        let hiddenDirection = randomValues(fixture.hidden.count, seed: 91)
+        let tableDirection = randomValues(fixture.itemTable.count, seed: 92)
+        func moved(_ point: [Double], _ direction: [Double], _ amount: Double) -> [Double] {
+            zip(point, direction).map { $0 + amount * $1 }
+        }
+        let hiddenSlope = (fixture.naiveLoss(kind, hidden: moved(fixture.hidden, hiddenDirection, step), itemTable: fixture.itemTable)
+            - fixture.naiveLoss(kind, hidden: moved(fixture.hidden, hiddenDirection, -step), itemTable: fixture.itemTable)) / (2 * step)
+        let tableSlope = (fixture.naiveLoss(kind, hidden: fixture.hidden, itemTable: moved(fixture.itemTable, tableDirection, step))
+            - fixture.naiveLoss(kind, hidden: fixture.hidden, itemTable: moved(fixture.itemTable, tableDirection, -step))) / (2 * step)
+        #expect(relativeError([weightedSum(result.hiddenGradient, hiddenDirection)], [hiddenSlope]) <= 1e-6, "\(kind) dH")
+        #expect(relativeError([weightedSum(result.itemTableGradient, tableDirection)], [tableSlope]) <= 1e-6, "\(kind) dE")
+    }
+}
