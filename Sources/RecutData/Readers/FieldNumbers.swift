@@ -85,6 +85,8 @@ extension UnsafeBufferPointer<UInt8> {
         let magnitude: Double
         if mantissa == 0 {
             magnitude = 0
+        } else if mantissa <= 1 << 53 && exponent == 0 {
+            magnitude = Double(mantissa)
         } else if mantissa <= 1 << 53 && exponent >= 0 && exponent <= 22 {
             magnitude = Double(mantissa) * exactPowersOfTen[exponent]
         } else if mantissa <= 1 << 53 && exponent < 0 && exponent >= -22 {

@@ -3,20 +3,42 @@ import Foundation
 /// Gives each distinct external id a dense index, in order of first appearance.
 ///
 /// Tokens that are canonical integers (see `canonicalInteger`) are keyed by their value, so
-/// the common all-numeric ids need no byte hashing; other tokens are keyed by their bytes.
-/// A `String` is made only for an id seen for the first time.
+/// the common all-numeric ids need no byte hashing: small values index an array directly,
+/// larger ones go through a hash table. Other tokens are keyed by their bytes. A `String`
+/// is made only for an id seen for the first time.
 struct IDInterner: Sendable {
+    /// Integer ids below this are looked up in `smallIntegers` (at most 16 MiB of table).
+    static let smallIntegerLimit: UInt64 = 1 << 22
+
     /// External id of each index.
     private(set) var names: [String] = []
+    /// Index of each small integer id, -1 for ids not seen; grows to the largest seen.
+    private var smallIntegers: [Int32] = []
     private var integers = IntegerTable()
     private var tokens = TokenTable()
 
     /// Index of the integer id `value`, added (named by its decimal digits) when new.
     @inline(__always)
     mutating func index(ofInteger value: UInt64) -> Int32 {
-        let found = integers.value(for: value, inserting: Int32(names.count))
-        if found.inserted { names.append(String(value)) }
-        return found.value
+        if value < UInt64(smallIntegers.count) {
+            let index = smallIntegers[Int(value)]
+            if index >= 0 { return index }
+        } else if value < Self.smallIntegerLimit {
+            growSmallIntegers(toHold: value)
+        } else {
+            let found = integers.value(for: value, inserting: Int32(names.count))
+            if found.inserted { names.append(String(value)) }
+            return found.value
+        }
+        let index = Int32(names.count)
+        smallIntegers[Int(value)] = index
+        names.append(String(value))
+        return index
+    }
+
+    private mutating func growSmallIntegers(toHold value: UInt64) {
+        let size = Swift.min(Swift.max(1024, 1 << (64 - (value | 1).leadingZeroBitCount)), Int(Self.smallIntegerLimit))
+        smallIntegers.append(contentsOf: repeatElement(-1, count: size - smallIntegers.count))
     }
 
     /// Index of a token that is valid UTF-8 and not a canonical integer, added when new.
@@ -30,14 +52,6 @@ struct IDInterner: Sendable {
     mutating func index(ofText token: Field) -> Int32 {
         if let value = token.canonicalInteger { return index(ofInteger: value) }
         return index(ofToken: token)
-    }
-
-    /// Adds the ids of `other` that are new here and returns, for each index of `other`, its index here.
-    mutating func absorb(_ other: IDInterner) -> [Int32] {
-        other.names.map { name in
-            var name = name
-            return name.withUTF8 { index(ofText: $0) }
-        }
     }
 }
 
