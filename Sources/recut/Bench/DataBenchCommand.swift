@@ -28,7 +28,7 @@ struct DataBenchCommand: ParsableCommand {
         let end = clock.now
 
         func seconds(_ duration: Duration) -> Double {
-            (Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18 * 1000).rounded() / 1000
+            ((Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) * 1000).rounded() / 1000
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
