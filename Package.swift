@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RecutData", targets: ["RecutData"]),
         .library(name: "RecutCore", targets: ["RecutCore"]),
         .library(name: "RecutCPU", targets: ["RecutCPU"]),
+        .library(name: "RecutCUDA", targets: ["RecutCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,10 +20,13 @@ let package = Package(
         .target(name: "RecutCore", dependencies: ["RecutData"]),
         .systemLibrary(name: "CBLAS"),
         .target(name: "RecutCPU", dependencies: ["RecutCore", "CBLAS"]),
+        .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RecutCUDA", dependencies: ["RecutCore", "CCUDA"],
+                resources: [.embedInCode("Kernels")]),
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -33,5 +37,6 @@ let package = Package(
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
+        .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )
