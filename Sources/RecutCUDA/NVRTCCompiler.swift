@@ -16,9 +16,9 @@ public final class NVRTCCompiler: @unchecked Sendable {
         version = "\(major).\(minor)"
     }
 
-    /// The options for architecture `architecture` (90 gives sm_90): real machine code, no PTX JIT at load.
+    /// The options for architecture `architecture` (90 gives sm_90): real machine code (no PTX JIT at load), precise math (no --use_fast_math).
     public static func options(architecture: Int) -> [String] {
-        ["--gpu-architecture=sm_\(architecture)", "--std=c++17", "--use_fast_math=false"]
+        ["--gpu-architecture=sm_\(architecture)", "--std=c++17"]
     }
 
     private func check(_ result: Int32, _ call: String) throws(CUDAError) {
