@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RecutCore", targets: ["RecutCore"]),
         .library(name: "RecutCPU", targets: ["RecutCPU"]),
         .library(name: "RecutTrain", targets: ["RecutTrain"]),
+        .library(name: "RecutCUDA", targets: ["RecutCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,10 +30,13 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RecutCUDA", dependencies: ["RecutCore", "CCUDA"],
+                resources: [.embedInCode("Kernels")]),
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -44,5 +48,6 @@ let package = Package(
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain"]),
+        .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )

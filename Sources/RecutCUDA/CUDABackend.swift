@@ -1,0 +1,261 @@
+import Foundation
+import RecutCore
+
+/// The CUDA backend: float32 kernels compiled by NVRTC on first use, matrix products through
+/// cuBLASLt, one stream, a caching device allocator and a pinned staging buffer for copies.
+///
+/// Backend ops cannot throw: a failing CUDA call stops the program with the call's name and
+/// error string, since no op can continue on a broken device context. float64 tensors are
+/// supported by the memory ops (upload, download, fill, copy) only; compute ops need float32.
+public final class CUDABackend: Backend, @unchecked Sendable {
+    public let name: String
+    /// The device, context and stream.
+    public let driver: CUDADriver
+    /// The caching allocator behind every tensor.
+    public let allocator: DeviceAllocator
+    /// The compiled kernel images on disk.
+    public let kernelCache: KernelCache
+    let matmulEngine: CublasLtMatmul
+    private let lock = NSLock()
+    private var functions: [Kernel: UnsafeMutableRawPointer] = [:]
+    private var modules: [String: UnsafeMutableRawPointer] = [:]
+    private var staging: UnsafeMutableRawPointer?
+    private var stagingBytes = 0
+
+    /// Opens GPU `ordinal` and loads NVRTC and cuBLASLt; kernels compile lazily into `cacheDirectory`.
+    public init(ordinal: Int = 0, cacheDirectory: URL = KernelCache.defaultDirectory()) throws(CUDAError) {
+        let driver = try CUDADriver(ordinal: ordinal)
+        let compiler = try NVRTCCompiler()
+        self.driver = driver
+        name = "cuda:\(ordinal)"
+        allocator = DeviceAllocator(
+            allocate: { bytes throws(CUDAError) in try driver.allocate(bytes: bytes) },
+            free: { address in try? driver.free(address) })
+        kernelCache = KernelCache(
+            directory: cacheDirectory,
+            fingerprint: "sm_\(driver.architecture) driver \(driver.driverVersion) nvrtc \(compiler.version)",
+            options: NVRTCCompiler.options(architecture: driver.architecture),
+            compiler: { source, headers, options throws(CUDAError) in
+                try compiler.compile(source, headers: headers, options: options)
+            })
+        matmulEngine = try CublasLtMatmul(driver: driver)
+    }
+
+    // MARK: Failure and kernels
+
+    /// Runs `body`, stopping the program with the CUDA error's message if it throws.
+    func must<T>(_ body: () throws(CUDAError) -> T) -> T {
+        do {
+            return try body()
+        } catch {
+            fatalError("CUDA backend: \(error)")
+        }
+    }
+
+    /// Traps unless every tensor is float32, naming the op.
+    func requireFloat32(_ operation: String, _ tensors: Tensor...) {
+        for tensor in tensors {
+            precondition(tensor.dtype == .float32, "CUDA backend: \(operation) needs float32 tensors, got \(tensor.dtype)")
+        }
+    }
+
+    /// The loaded function of `kernel`, compiling (or reading from the cache) its file on first use.
+    func function(_ kernel: Kernel) throws(CUDAError) -> UnsafeMutableRawPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let function = functions[kernel] { return function }
+        let module: UnsafeMutableRawPointer
+        if let loaded = modules[kernel.file] {
+            module = loaded
+        } else {
+            guard let source = KernelSources.files[kernel.file] else {
+                preconditionFailure("kernel file \(kernel.file) is not embedded")
+            }
+            let image = try kernelCache.image(for: source, headers: KernelSources.headers)
+            module = try driver.loadModule(image, name: kernel.file)
+            modules[kernel.file] = module
+        }
+        let function = try driver.function(named: kernel.rawValue, in: module)
+        functions[kernel] = function
+        return function
+    }
+
+    /// Compiles and loads every kernel file now, so that timings and errors come up front.
+    public func loadAllKernels() throws(CUDAError) {
+        for kernel in Kernel.allCases { _ = try function(kernel) }
+    }
+
+    /// Queues `kernel`; the launch result is checked.
+    func launch(_ kernel: Kernel, grid: (Int, Int, Int), block: (Int, Int, Int), sharedBytes: Int = 0,
+                _ arguments: [KernelArgument]) {
+        must { () throws(CUDAError) in
+            try driver.launch(try function(kernel), name: kernel.rawValue, grid: grid, block: block,
+                              sharedBytes: sharedBytes, arguments: arguments)
+        }
+    }
+
+    /// Queues an elementwise kernel over `count` elements (grid-stride: at most 16 blocks per multiprocessor).
+    func launchElementwise(_ kernel: Kernel, count: Int, _ arguments: [KernelArgument]) {
+        guard count > 0 else { return }
+        let blocks = min((count + 255) / 256, driver.multiprocessorCount * 16)
+        launch(kernel, grid: (blocks, 1, 1), block: (256, 1, 1), arguments)
+    }
+
+    /// Device memory for `count` elements of `dtype`, not cleared.
+    func allocateTensor(shape: [Int], dtype: DType) -> Tensor {
+        let storage = must { () throws(CUDAError) in
+            try CUDAStorage(elementCapacity: shape.reduce(1, *), dtype: dtype, allocator: allocator)
+        }
+        return Tensor(shape: shape, storage: storage)
+    }
+
+    /// Runs `body` with a pinned host buffer of at least `bytes`, grown on demand.
+    func withStaging<T>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws(CUDAError) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return must { () throws(CUDAError) in
+            if bytes > stagingBytes {
+                if let staging { try driver.freePinned(staging) }
+                staging = nil
+                let size = max(bytes, 1 << 20)
+                staging = try driver.allocatePinned(bytes: size)
+                stagingBytes = size
+            }
+            return try body(staging!)
+        }
+    }
+
+    // MARK: Memory
+
+    public func makeTensor(shape: [Int], dtype: DType) -> Tensor {
+        let tensor = allocateTensor(shape: shape, dtype: dtype)
+        fill(tensor, with: 0)
+        return tensor
+    }
+
+    public func upload(_ values: [Float], shape: [Int]) -> Tensor {
+        let tensor = allocateTensor(shape: shape, dtype: .float32)
+        write(values, into: tensor)
+        return tensor
+    }
+
+    public func upload(_ values: [Double], shape: [Int]) -> Tensor {
+        let tensor = allocateTensor(shape: shape, dtype: .float64)
+        write(values, into: tensor)
+        return tensor
+    }
+
+    public func upload(_ values: [Int32], shape: [Int]) -> Tensor {
+        let tensor = allocateTensor(shape: shape, dtype: .int32)
+        write(values, into: tensor)
+        return tensor
+    }
+
+    /// Converts `values` into the staging buffer as `tensor`'s element type and copies them over.
+    private func upload<Source: BinaryFloatingPoint>(_ values: [Source], into tensor: Tensor) {
+        precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
+        guard !values.isEmpty else { return }
+        let bytes = values.count * tensor.dtype.byteSize
+        withStaging(bytes: bytes) { (staging) throws(CUDAError) in
+            switch tensor.dtype {
+            case .float32:
+                let target = staging.assumingMemoryBound(to: Float.self)
+                for i in values.indices { target[i] = Float(values[i]) }
+            case .float64:
+                let target = staging.assumingMemoryBound(to: Double.self)
+                for i in values.indices { target[i] = Double(values[i]) }
+            case .int32:
+                preconditionFailure("writing floating-point values into an int32 tensor")
+            }
+            try driver.copyToDevice(tensor.address, from: staging, bytes: bytes)
+            try driver.synchronize()
+        }
+    }
+
+    public func write(_ values: [Double], into tensor: Tensor) { upload(values, into: tensor) }
+
+    public func write(_ values: [Float], into tensor: Tensor) { upload(values, into: tensor) }
+
+    public func write(_ values: [Int32], into tensor: Tensor) {
+        precondition(tensor.dtype == .int32, "writing ids into a \(tensor.dtype) tensor")
+        precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
+        guard !values.isEmpty else { return }
+        let bytes = values.count * 4
+        withStaging(bytes: bytes) { (staging) throws(CUDAError) in
+            values.withUnsafeBytes { staging.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+            try driver.copyToDevice(tensor.address, from: staging, bytes: bytes)
+            try driver.synchronize()
+        }
+    }
+
+    /// Copies `tensor` into the staging buffer and converts each element with `convert`.
+    private func downloadElements<Target>(_ tensor: Tensor, _ convert: (UnsafeMutableRawPointer, Int) -> Target) -> [Target] {
+        let bytes = tensor.count * tensor.dtype.byteSize
+        guard bytes > 0 else { return [] }
+        return withStaging(bytes: bytes) { (staging) throws(CUDAError) in
+            try driver.copyToHost(staging, from: tensor.address, bytes: bytes)
+            try driver.synchronize()
+            return (0..<tensor.count).map { convert(staging, $0) }
+        }
+    }
+
+    public func download(_ tensor: Tensor) -> [Double] {
+        switch tensor.dtype {
+        case .float32: downloadElements(tensor) { Double($0.assumingMemoryBound(to: Float.self)[$1]) }
+        case .float64: downloadElements(tensor) { $0.assumingMemoryBound(to: Double.self)[$1] }
+        case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
+        }
+    }
+
+    public func download(_ tensor: Tensor) -> [Float] {
+        switch tensor.dtype {
+        case .float32: downloadElements(tensor) { $0.assumingMemoryBound(to: Float.self)[$1] }
+        case .float64: downloadElements(tensor) { Float($0.assumingMemoryBound(to: Double.self)[$1]) }
+        case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
+        }
+    }
+
+    public func download(_ tensor: Tensor) -> [Int32] {
+        precondition(tensor.dtype == .int32, "downloading a \(tensor.dtype) tensor as ids")
+        return downloadElements(tensor) { $0.assumingMemoryBound(to: Int32.self)[$1] }
+    }
+
+    public func fill(_ tensor: Tensor, with value: Double) {
+        guard tensor.count > 0 else { return }
+        switch tensor.dtype {
+        case .float32:
+            must { () throws(CUDAError) in try driver.fill32(tensor.address, pattern: Float(value).bitPattern, count: tensor.count) }
+        case .int32:
+            must { () throws(CUDAError) in
+                try driver.fill32(tensor.address, pattern: UInt32(bitPattern: Int32(value)), count: tensor.count)
+            }
+        case .float64:
+            launchElementwise(.fill64, count: tensor.count,
+                              [.address(tensor.address), .unsigned64(value.bitPattern), .int64(tensor.count)])
+        }
+    }
+
+    public func copy(_ destination: Tensor, from source: Tensor) {
+        precondition(destination.count == source.count, "copying \(source.count) elements into \(destination.count)")
+        switch (destination.dtype, source.dtype) {
+        case (.float32, .float32), (.float64, .float64), (.int32, .int32):
+            guard source.count > 0 else { return }
+            must { () throws(CUDAError) in
+                try driver.copyOnDevice(destination.address, from: source.address, bytes: source.count * source.dtype.byteSize)
+            }
+        case (.float32, .float64):
+            launchElementwise(.convertToFloat, count: source.count,
+                              [.address(destination.address), .address(source.address), .int64(source.count)])
+        case (.float64, .float32):
+            launchElementwise(.convertToDouble, count: source.count,
+                              [.address(destination.address), .address(source.address), .int64(source.count)])
+        default:
+            preconditionFailure("copying \(source.dtype) into \(destination.dtype)")
+        }
+    }
+
+    /// Waits for all queued work; reports asynchronous kernel faults as a CUDA error.
+    public func synchronize() throws(CUDAError) {
+        try driver.synchronize()
+    }
+}

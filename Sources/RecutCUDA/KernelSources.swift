@@ -1,0 +1,87 @@
+/// A CUDA C source file embedded in the binary from Sources/RecutCUDA/Kernels.
+public struct KernelSource: Sendable, Hashable {
+    /// The file name ("attention.cu", "block_reduce.cuh").
+    public let name: String
+    /// The file's text.
+    public let text: String
+
+    /// A source named `name` holding `text`.
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+    }
+}
+
+/// The kernel sources and the headers they include, embedded at build time by SwiftPM.
+///
+/// Keeping kernels as .cu files (rather than Swift strings) lets editors, nvcc and
+/// compute-sanitizer read them; embedding keeps the binary self-contained.
+public enum KernelSources {
+    /// Every compilable kernel file, by file name.
+    public static let files: [String: KernelSource] = Dictionary(uniqueKeysWithValues: [
+        source("activations.cu", PackageResources.activations_cu),
+        source("adamw.cu", PackageResources.adamw_cu),
+        source("attention.cu", PackageResources.attention_cu),
+        source("bias.cu", PackageResources.bias_cu),
+        source("dropout.cu", PackageResources.dropout_cu),
+        source("elementwise.cu", PackageResources.elementwise_cu),
+        source("embedding.cu", PackageResources.embedding_cu),
+        source("layer_norm.cu", PackageResources.layer_norm_cu),
+        source("row_reductions.cu", PackageResources.row_reductions_cu),
+    ].map { ($0.name, $0) })
+
+    /// The headers every kernel file may include, passed to NVRTC by name.
+    public static let headers: [KernelSource] = [
+        source("block_reduce.cuh", PackageResources.block_reduce_cuh),
+        source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
+    ]
+
+    private static func source(_ name: String, _ bytes: [UInt8]) -> KernelSource {
+        KernelSource(name: name, text: String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+/// Every kernel the backend launches, with the file that defines it.
+enum Kernel: String, CaseIterable {
+    case add = "add_f32"
+    case addScaled = "add_scaled_f32"
+    case scale = "scale_f32"
+    case sumOfSquaresPartials = "sum_of_squares_partials_f32"
+    case fill64 = "fill_u64"
+    case convertToDouble = "convert_f32_to_f64"
+    case convertToFloat = "convert_f64_to_f32"
+    case geluForward = "gelu_forward_f32"
+    case geluBackward = "gelu_backward_f32"
+    case reluForward = "relu_forward_f32"
+    case reluBackward = "relu_backward_f32"
+    case dropout = "dropout_f32"
+    case embeddingForward = "embedding_forward_f32"
+    case embeddingBackward = "embedding_backward_f32"
+    case layerNormForward = "layer_norm_forward_f32"
+    case layerNormBackwardInput = "layer_norm_backward_input_f32"
+    case layerNormBackwardParameters = "layer_norm_backward_parameters_f32"
+    case addBias = "add_bias_f32"
+    case biasBackward = "bias_backward_f32"
+    case softmaxRows = "softmax_rows_f32"
+    case logSumExpRows = "log_sum_exp_rows_f32"
+    case attentionForward = "attention_forward_f32"
+    case attentionBackwardQuery = "attention_backward_query_f32"
+    case attentionBackwardKey = "attention_backward_key_f32"
+    case adamW = "adamw_f32"
+
+    /// The kernel file that defines this kernel.
+    var file: String {
+        switch self {
+        case .add, .addScaled, .scale, .sumOfSquaresPartials, .fill64, .convertToDouble, .convertToFloat:
+            "elementwise.cu"
+        case .geluForward, .geluBackward, .reluForward, .reluBackward: "activations.cu"
+        case .dropout: "dropout.cu"
+        case .embeddingForward, .embeddingBackward: "embedding.cu"
+        case .layerNormForward, .layerNormBackwardInput, .layerNormBackwardParameters: "layer_norm.cu"
+        case .addBias, .biasBackward: "bias.cu"
+        case .softmaxRows, .logSumExpRows: "row_reductions.cu"
+        case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
+        case .adamW: "adamw.cu"
+        }
+    }
+}

@@ -1,0 +1,19 @@
+// PyTorch's AdamW in one pass: decay the parameter, update the moments, step by the
+// bias-corrected moments. Parallel layout: a grid-stride loop over elements.
+#include "block_reduce.cuh"
+
+extern "C" __global__ void adamw_f32(float *parameters, const float *gradients, float *firstMoment,
+                                     float *secondMoment, const float *decayMask, long long count,
+                                     float learningRate, float beta1, float beta2, float epsilon, float decay,
+                                     float gradientScale, float firstCorrection, float secondCorrectionRoot) {
+    RECUT_FOR_EACH(i, count) {
+        float g = gradients[i] * gradientScale;
+        float m = beta1 * firstMoment[i] + (1.0f - beta1) * g;
+        float v = beta2 * secondMoment[i] + (1.0f - beta2) * g * g;
+        firstMoment[i] = m;
+        secondMoment[i] = v;
+        float p = parameters[i];
+        float decayed = p - decay * decayMask[i] * p;
+        parameters[i] = decayed - learningRate * (m / firstCorrection) / (sqrtf(v) / secondCorrectionRoot + epsilon);
+    }
+}

@@ -1,0 +1,24 @@
+// Bias addition and its gradient.
+#include "block_reduce.cuh"
+
+// Parallel layout: a grid-stride loop over the rows x columns elements.
+extern "C" __global__ void add_bias_f32(float *output, const float *bias, long long rows, int columns) {
+    RECUT_FOR_EACH(element, rows * columns) output[element] += bias[element % columns];
+}
+
+// biasGradient += column sums. Parallel layout: blocks of 32 x 8 threads; a block owns 32
+// columns, its 8 thread rows stride over the rows, then the partials are added in shared memory.
+extern "C" __global__ void bias_backward_f32(float *biasGradient, const float *outputGradient, int rows, int columns) {
+    __shared__ float partials[8][33];
+    int column = blockIdx.x * 32 + threadIdx.x;
+    float sum = 0;
+    if (column < columns) {
+        for (int row = threadIdx.y; row < rows; row += blockDim.y) sum += outputGradient[(long long)row * columns + column];
+    }
+    partials[threadIdx.y][threadIdx.x] = sum;
+    __syncthreads();
+    if (threadIdx.y == 0 && column < columns) {
+        for (int part = 1; part < 8; part++) sum += partials[part][threadIdx.x];
+        biasGradient[column] += sum;
+    }
+}
