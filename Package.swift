@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "recut", targets: ["recut"]),
         .library(name: "RecutData", targets: ["RecutData"]),
         .library(name: "RecutCore", targets: ["RecutCore"]),
+        .library(name: "RecutCPU", targets: ["RecutCPU"]),
         .library(name: "RecutTrain", targets: ["RecutTrain"]),
     ],
     dependencies: [
@@ -19,6 +20,8 @@ let package = Package(
     targets: [
         .target(name: "RecutData"),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
+        .systemLibrary(name: "CBLAS"),
+        .target(name: "RecutCPU", dependencies: ["RecutCore", "CBLAS"]),
         .target(
             name: "RecutTrain",
             dependencies: [
@@ -39,6 +42,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
+        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain"]),
     ]
 )

@@ -1,0 +1,35 @@
+import RecutCore
+
+/// Host memory holding the elements of CPU tensors, aligned for SIMD loads.
+public final class CPUStorage: TensorStorage, @unchecked Sendable {
+    public let elementCapacity: Int
+    public let dtype: DType
+    /// The first byte of the allocation.
+    public let baseAddress: UnsafeMutableRawPointer
+
+    /// Allocates `elementCapacity` zero-filled elements of `dtype`.
+    public init(elementCapacity: Int, dtype: DType) {
+        self.elementCapacity = elementCapacity
+        self.dtype = dtype
+        let byteCount = max(elementCapacity * dtype.byteSize, 1)
+        baseAddress = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+    }
+
+    deinit { baseAddress.deallocate() }
+}
+
+extension Tensor {
+    /// The CPU storage behind this tensor; traps if another backend made it.
+    var cpuStorage: CPUStorage {
+        guard let storage = storage as? CPUStorage else {
+            preconditionFailure("tensor of shape \(shape) was not made by the CPU backend")
+        }
+        return storage
+    }
+
+    /// A typed pointer to this tensor's first element.
+    func pointer<Scalar>(as type: Scalar.Type) -> UnsafeMutablePointer<Scalar> {
+        cpuStorage.baseAddress.assumingMemoryBound(to: Scalar.self) + offset
+    }
+}

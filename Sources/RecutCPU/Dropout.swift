@@ -1,0 +1,38 @@
+import RecutCore
+
+extension CPUBackend {
+    public func dropoutForward(_ output: Tensor, input: Tensor, count: Int, probability: Double, seed: UInt64) {
+        precondition(output.count >= count && input.count >= count, "dropoutForward: tensors shorter than \(count)")
+        dispatch(output.dtype) {
+            dropoutKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count, probability, seed)
+        } double: {
+            dropoutKernel(output.pointer(as: Double.self), input.pointer(as: Double.self), count, probability, seed)
+        }
+    }
+
+    public func dropoutBackward(_ inputGradient: Tensor, outputGradient: Tensor, count: Int,
+                                probability: Double, seed: UInt64) {
+        precondition(inputGradient.count >= count && outputGradient.count >= count,
+                     "dropoutBackward: tensors shorter than \(count)")
+        dispatch(inputGradient.dtype) {
+            dropoutKernel(inputGradient.pointer(as: Float.self), outputGradient.pointer(as: Float.self),
+                          count, probability, seed)
+        } double: {
+            dropoutKernel(inputGradient.pointer(as: Double.self), outputGradient.pointer(as: Double.self),
+                          count, probability, seed)
+        }
+    }
+}
+
+/// Forward and backward are the same masking and scaling, the mask recomputed from the seed.
+/// Parallel layout: each chunk owns a contiguous range of elements.
+private func dropoutKernel<S: CPUScalar>(_ output: UnsafeMutablePointer<S>, _ input: UnsafeMutablePointer<S>,
+                                         _ count: Int, _ probability: Double, _ seed: UInt64) {
+    precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")
+    let keepScale = S(1 / (1 - probability))
+    parallelChunks(count: count, minimumChunk: elementwiseChunk / 2) { _, range in
+        for i in range {
+            output[i] = DropoutMask.keeps(seed: seed, index: i, probability: probability) ? input[i] * keepScale : 0
+        }
+    }
+}

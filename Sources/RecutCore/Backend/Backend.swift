@@ -1,0 +1,145 @@
+/// The operations a device must provide to train and run SASRec.
+///
+/// The model and the losses are written once against this protocol; a backend adds
+/// kernels, never model logic. Conventions (after llm.c): outputs first, then inputs,
+/// then sizes; a backward op takes exactly what its forward op saved. All tensors are
+/// contiguous and row-major; floating-point operands of one op share one dtype.
+/// Backward ops ACCUMULATE (+=) into parameter gradients; input gradients are written
+/// (=), except layer norm's, which accumulates into the residual stream.
+public protocol Backend: AnyObject, Sendable {
+    /// A short name for logs ("cpu", "cuda:0").
+    var name: String { get }
+
+    // MARK: Memory
+
+    /// A new zero-filled tensor.
+    func makeTensor(shape: [Int], dtype: DType) -> Tensor
+    /// A new float32 tensor holding `values`.
+    func upload(_ values: [Float], shape: [Int]) -> Tensor
+    /// A new float64 tensor holding `values`.
+    func upload(_ values: [Double], shape: [Int]) -> Tensor
+    /// A new int32 tensor holding `values` (item ids, targets).
+    func upload(_ values: [Int32], shape: [Int]) -> Tensor
+    /// Overwrites the first `values.count` elements of a floating-point tensor, converting to its dtype.
+    func write(_ values: [Double], into tensor: Tensor)
+    /// Overwrites the first `values.count` elements of a floating-point tensor, converting to its dtype.
+    func write(_ values: [Float], into tensor: Tensor)
+    /// Overwrites the first `values.count` elements of an int32 tensor, so that batches reuse one buffer.
+    func write(_ values: [Int32], into tensor: Tensor)
+    /// The elements of a floating-point tensor as float64.
+    func download(_ tensor: Tensor) -> [Double]
+    /// The elements of a floating-point tensor as float32.
+    func download(_ tensor: Tensor) -> [Float]
+    /// The elements of an int32 tensor.
+    func download(_ tensor: Tensor) -> [Int32]
+    /// Sets every element of `tensor` to `value`.
+    func fill(_ tensor: Tensor, with value: Double)
+    /// Copies `source` into `destination` (same element count; dtypes may differ among float32/float64).
+    func copy(_ destination: Tensor, from source: Tensor)
+
+    // MARK: Linear algebra
+
+    /// output[m,n] = alpha * op(a)[m,k] * op(b)[k,n] + beta * output, where op transposes
+    /// when asked (a is stored [k,m] when transposed, b is stored [n,k] when transposed).
+    func matmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
+                rows: Int, columns: Int, inner: Int,
+                transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double)
+    /// `batchCount` independent matmuls; matrix i of each operand starts `i * stride` elements
+    /// after the operand's first element.
+    func batchedMatmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
+                       rows: Int, columns: Int, inner: Int,
+                       transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double,
+                       batchCount: Int, outputStride: Int, aStride: Int, bStride: Int)
+
+    // MARK: Elementwise
+
+    /// output = a + b over `count` elements (residual connections); output may alias a or b.
+    func add(_ output: Tensor, _ a: Tensor, _ b: Tensor, count: Int)
+    /// output += scale * input over `count` elements (axpy).
+    func addScaled(_ output: Tensor, _ input: Tensor, scale: Double, count: Int)
+    /// tensor *= factor over the first `count` elements.
+    func scale(_ tensor: Tensor, by factor: Double, count: Int)
+    /// The sum of the squares of the first `count` elements (for global-norm gradient clipping).
+    func sumOfSquares(_ tensor: Tensor, count: Int) -> Double
+
+    // MARK: Embeddings
+
+    /// output[i,:] = table[ids[i],:] for `count` ids (ids are int32).
+    func embeddingForward(_ output: Tensor, ids: Tensor, table: Tensor, count: Int, dimension: Int)
+    /// tableGradient[ids[i],:] += outputGradient[i,:], skipping rows whose id is `skipping`
+    /// (the padding id, whose row must stay fixed).
+    func embeddingBackward(_ tableGradient: Tensor, outputGradient: Tensor, ids: Tensor,
+                           count: Int, dimension: Int, skipping skippedID: Int32?)
+
+    // MARK: Layer norm
+
+    /// output = (input - mean) * rstd * weight + bias per row of `dimension` elements;
+    /// saves mean [rows] and rstd [rows] (1 / sqrt(variance + epsilon), biased variance).
+    func layerNormForward(_ output: Tensor, mean: Tensor, reciprocalStandardDeviation: Tensor,
+                          input: Tensor, weight: Tensor, bias: Tensor,
+                          rows: Int, dimension: Int, epsilon: Double)
+    /// inputGradient += d input; weightGradient += d weight; biasGradient += d bias.
+    func layerNormBackward(_ inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
+                           outputGradient: Tensor, input: Tensor, weight: Tensor,
+                           mean: Tensor, reciprocalStandardDeviation: Tensor,
+                           rows: Int, dimension: Int)
+
+    // MARK: Attention
+
+    /// Causal multi-head self-attention core. qkv is [batch, length, 3*dimension] (queries,
+    /// keys, values side by side, each split into `heads` contiguous heads); output is
+    /// [batch, length, dimension] = dropout(softmax(q k^T / sqrt(head size) + causal mask)) v.
+    /// Saves the softmax probabilities [batch, heads, length, length] (before dropout); the
+    /// dropout mask on them comes from `seed` (see `DropoutMask`) and is not stored.
+    func attentionForward(_ output: Tensor, probabilities: Tensor, qkv: Tensor,
+                          batch: Int, length: Int, heads: Int, dimension: Int,
+                          dropout: Double, seed: UInt64)
+    /// Writes qkvGradient [batch, length, 3*dimension] from outputGradient.
+    func attentionBackward(_ qkvGradient: Tensor, outputGradient: Tensor, qkv: Tensor,
+                           probabilities: Tensor,
+                           batch: Int, length: Int, heads: Int, dimension: Int,
+                           dropout: Double, seed: UInt64)
+
+    // MARK: Activations
+
+    /// output = GELU(input), the exact erf form (PyTorch's "gelu"); output may alias input.
+    func geluForward(_ output: Tensor, input: Tensor, count: Int)
+    /// inputGradient = outputGradient * GELU'(input); inputGradient may alias outputGradient.
+    func geluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int)
+    /// output = max(input, 0); output may alias input.
+    func reluForward(_ output: Tensor, input: Tensor, count: Int)
+    /// inputGradient = outputGradient where input > 0, else 0; inputGradient may alias outputGradient.
+    func reluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int)
+
+    // MARK: Dropout
+
+    /// output = input * keep / (1 - probability), keep from `DropoutMask` under `seed`
+    /// (element index = position in the tensor); output may alias input.
+    func dropoutForward(_ output: Tensor, input: Tensor, count: Int, probability: Double, seed: UInt64)
+    /// inputGradient = outputGradient * keep / (1 - probability), the same mask recomputed;
+    /// inputGradient may alias outputGradient.
+    func dropoutBackward(_ inputGradient: Tensor, outputGradient: Tensor, count: Int,
+                         probability: Double, seed: UInt64)
+
+    // MARK: Bias
+
+    /// output[r,:] += bias for each of `rows` rows of `columns` elements.
+    func addBias(_ output: Tensor, bias: Tensor, rows: Int, columns: Int)
+    /// biasGradient += the column sums of outputGradient [rows, columns].
+    func biasBackward(_ biasGradient: Tensor, outputGradient: Tensor, rows: Int, columns: Int)
+
+    // MARK: Row reductions
+
+    /// output[r,:] = softmax(input[r,:]) for each of `rows` rows; output may alias input.
+    func softmaxRows(_ output: Tensor, input: Tensor, rows: Int, columns: Int)
+    /// output[r] = log(sum(exp(input[r,:]))), computed stably.
+    func logSumExpRows(_ output: Tensor, input: Tensor, rows: Int, columns: Int)
+
+    // MARK: Optimizer
+
+    /// One fused AdamW update of `count` elements of a flat parameter buffer: the
+    /// gradient times `step.gradientScale` updates the moments, bias correction uses
+    /// `step.step`, and decoupled weight decay applies where `decayMask` (same dtype, 0 or 1) is 1.
+    func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
+               decayMask: Tensor, count: Int, step: AdamWStep)
+}

@@ -1,0 +1,67 @@
+/// AdamW over a flat parameter buffer, one fused backend op per step.
+///
+/// The moments share the parameters' layout, so each slice of the optimizer state can be
+/// checkpointed under its parameter's name and restored exactly.
+public final class AdamW {
+    /// The hyperparameters; change `learningRate` between steps for schedules.
+    public var configuration: AdamWConfiguration
+    /// The device holding the state.
+    public let backend: any Backend
+    /// The layout of the parameters (and of the moments).
+    public let layout: ParameterLayout
+    /// The running mean of the gradients, laid out like the parameters.
+    public let firstMoment: Tensor
+    /// The running mean of the squared gradients, laid out like the parameters.
+    public let secondMoment: Tensor
+    /// 1 where weight decay applies, 0 elsewhere (biases, norms, alignment gaps).
+    public let decayMask: Tensor
+    /// The number of updates taken so far (restore it together with the moments).
+    public var step = 0
+
+    /// Creates zeroed state for parameters of `layout` stored as `dtype`.
+    public init(configuration: AdamWConfiguration, layout: ParameterLayout, backend: any Backend, dtype: DType) {
+        self.configuration = configuration
+        self.backend = backend
+        self.layout = layout
+        firstMoment = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
+        secondMoment = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
+        decayMask = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
+        var mask = [Double](repeating: 0, count: layout.totalCount)
+        for entry in layout.entries where entry.decays {
+            for i in entry.offset..<(entry.offset + entry.count) { mask[i] = 1 }
+        }
+        backend.write(mask, into: decayMask)
+    }
+
+    /// Applies one update to `parameters` from `gradients` (flat buffers of `layout`) and
+    /// returns the global gradient norm before clipping when clipping is on (nil otherwise,
+    /// since computing it waits for the device).
+    @discardableResult
+    public func update(parameters: Tensor, gradients: Tensor) -> Double? {
+        precondition(parameters.count == layout.totalCount && gradients.count == layout.totalCount,
+                     "AdamW expects flat buffers of \(layout.totalCount) elements")
+        var gradientScale = 1.0
+        var norm: Double?
+        if let maximum = configuration.maximumGradientNorm {
+            let total = backend.sumOfSquares(gradients, count: gradients.count).squareRoot()
+            gradientScale = min(1, maximum / (total + 1e-6))
+            norm = total
+        }
+        step += 1
+        let settings = AdamWStep(learningRate: configuration.learningRate, beta1: configuration.beta1,
+                                 beta2: configuration.beta2, epsilon: configuration.epsilon,
+                                 weightDecay: configuration.weightDecay, step: step, gradientScale: gradientScale)
+        backend.adamW(parameters: parameters, gradients: gradients, firstMoment: firstMoment,
+                      secondMoment: secondMoment, decayMask: decayMask, count: layout.totalCount, step: settings)
+        return norm
+    }
+
+    /// The optimizer state as named tensors for checkpoints: `<parameter>.exp_avg` and
+    /// `<parameter>.exp_avg_sq` views per parameter (PyTorch's names); `step` is separate.
+    public func namedState() -> [(name: String, tensor: Tensor)] {
+        layout.entries.flatMap { entry in
+            [(entry.name + ".exp_avg", layout.view(of: entry, in: firstMoment)),
+             (entry.name + ".exp_avg_sq", layout.view(of: entry, in: secondMoment))]
+        }
+    }
+}
