@@ -1,0 +1,173 @@
+/// The positive and negative logits shared by the sampled losses (`ce-`, `bce`, `gbce`):
+/// scoring for each negative granularity, and the pass that turns their gradients into
+/// dH and dE.
+///
+/// Positive logits are [N] and negative logits [N, K], kept as two tensors (mathematically
+/// the [N, 1 + K] logits with the positive in column 0) so that the per-batch and
+/// per-sequence negative logits come straight out of a matmul without a strided copy.
+struct SampledLogits {
+    /// The scored logits of one call and where each row finds its negative ids.
+    struct Scores {
+        /// [N]: H[n] · E[target n]; after the loss kernel, d loss / d positive logit.
+        let positive: Tensor
+        /// [N, K]: H[n] · E[negative ids of n]; after the loss kernel, their gradient.
+        let negative: Tensor
+        /// [N]: the per-row losses the kernel writes.
+        let losses: Tensor
+        /// K.
+        let negatives: Int
+        /// Positions per row of negative ids: 1, L or N by granularity.
+        let rowsPerNegativeRow: Int
+    }
+
+    private var positive = ScratchTensor()
+    private var negative = ScratchTensor()
+    private var losses = ScratchTensor()
+    /// The gathered negative rows E[ids] [rows of ids * K, d] of the matmul granularities,
+    /// reused for their gradient in the backward pass.
+    private var gathered = ScratchTensor()
+
+    /// Runs one sampled loss: counts the targets, scores the logits, lets `kernel` turn them
+    /// into per-row losses and scaled gradients (its second argument is 1 / target count),
+    /// writes dH, accumulates dE and returns the mean loss.
+    mutating func forwardBackward(
+        backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
+        hiddenGradient: Tensor, itemTableGradient: Tensor,
+        targets: Tensor, negatives: SampledNegatives, positions: Int,
+        kernel: (Scores, Double) -> Void
+    ) -> Double {
+        let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
+                              itemTableGradient: itemTableGradient, targets: targets, positions: positions)
+        let n = sizes.positions, d = sizes.dimension
+        let dH = hiddenGradient.view(offset: 0, shape: [n, d])
+        backend.fill(dH, with: 0)
+        let targetCount = backend.countNonzero(targets, count: n)
+        guard targetCount > 0 else { return 0 }
+        let scores = forward(backend: backend, hidden: hidden, itemTable: itemTable, targets: targets,
+                             negatives: negatives, sizes: sizes)
+        kernel(scores, 1 / Double(targetCount))
+        let loss = backend.sum(scores.losses, count: n) / Double(targetCount)
+        backward(backend: backend, hiddenGradient: dH, itemTableGradient: itemTableGradient,
+                 hidden: hidden, itemTable: itemTable, targets: targets, negatives: negatives,
+                 scores: scores, sizes: sizes)
+        return loss
+    }
+
+    private mutating func forward(backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
+                                  targets: Tensor, negatives: SampledNegatives, sizes: LossSizes) -> Scores {
+        let n = sizes.positions, d = sizes.dimension, k = negatives.countPerPosition
+        let dtype = hidden.dtype
+        let rowsPerNegativeRow = Self.rowsPerNegativeRow(negatives, positions: n)
+        if case .perItem(let table) = negatives.logQ {
+            precondition(table.count == sizes.itemCount + 1 && table.dtype == dtype,
+                         "per-item log q must be \(sizes.itemCount + 1) \(dtype) values, not \(table.count) \(table.dtype)")
+        }
+        if case .perNegative(let values) = negatives.logQ {
+            precondition(values.count == negatives.ids.count && values.dtype == dtype,
+                         "per-negative log q must match the \(negatives.ids.count) negative ids in \(dtype)")
+        }
+        let scores = Scores(positive: positive.view([n], dtype: dtype, on: backend),
+                            negative: negative.view([n, k], dtype: dtype, on: backend),
+                            losses: losses.view([n], dtype: dtype, on: backend),
+                            negatives: k, rowsPerNegativeRow: rowsPerNegativeRow)
+        backend.gatheredDotForward(scores.positive, hidden: hidden, table: itemTable, ids: targets,
+                                   rows: n, idsPerRow: 1, dimension: d)
+        switch negatives.granularity {
+        case .perPosition:
+            backend.gatheredDotForward(scores.negative, hidden: hidden, table: itemTable, ids: negatives.ids,
+                                       rows: n, idsPerRow: k, dimension: d)
+        case .perBatch:
+            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.ids, dimension: d)
+            backend.matmul(scores.negative, hidden, rows, rows: n, columns: k, inner: d,
+                           transposeA: false, transposeB: true, alpha: 1, beta: 0)
+        case .perSequence:
+            let sequences = negatives.ids.shape[0], length = rowsPerNegativeRow
+            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.ids, dimension: d)
+            backend.batchedMatmul(scores.negative, hidden, rows, rows: length, columns: k, inner: d,
+                                  transposeA: false, transposeB: true, alpha: 1, beta: 0,
+                                  batchCount: sequences, outputStride: length * k,
+                                  aStride: length * d, bStride: k * d)
+        }
+        return scores
+    }
+
+    private mutating func backward(backend: any LossBackend, hiddenGradient dH: Tensor, itemTableGradient dE: Tensor,
+                                   hidden: Tensor, itemTable: Tensor, targets: Tensor,
+                                   negatives: SampledNegatives, scores: Scores, sizes: LossSizes) {
+        let n = sizes.positions, d = sizes.dimension, k = scores.negatives
+        backend.gatheredDotBackward(hiddenGradient: dH, tableGradient: dE, logitGradient: scores.positive,
+                                    hidden: hidden, table: itemTable, ids: targets,
+                                    rows: n, idsPerRow: 1, dimension: d)
+        switch negatives.granularity {
+        case .perPosition:
+            backend.gatheredDotBackward(hiddenGradient: dH, tableGradient: dE, logitGradient: scores.negative,
+                                        hidden: hidden, table: itemTable, ids: negatives.ids,
+                                        rows: n, idsPerRow: k, dimension: d)
+        case .perBatch:
+            // The gathered rows serve dH first, then are overwritten by their own gradient.
+            let rows = gathered.view([k, d], dtype: hidden.dtype, on: backend)
+            backend.matmul(dH, scores.negative, rows, rows: n, columns: d, inner: k,
+                           transposeA: false, transposeB: false, alpha: 1, beta: 1)
+            backend.matmul(rows, scores.negative, hidden, rows: k, columns: d, inner: n,
+                           transposeA: true, transposeB: false, alpha: 1, beta: 0)
+            backend.embeddingBackward(dE, outputGradient: rows, ids: negatives.ids,
+                                      count: k, dimension: d, skipping: 0)
+        case .perSequence:
+            let sequences = negatives.ids.shape[0], length = scores.rowsPerNegativeRow
+            let rows = gathered.view([sequences * k, d], dtype: hidden.dtype, on: backend)
+            backend.batchedMatmul(dH, scores.negative, rows, rows: length, columns: d, inner: k,
+                                  transposeA: false, transposeB: false, alpha: 1, beta: 1,
+                                  batchCount: sequences, outputStride: length * d,
+                                  aStride: length * k, bStride: k * d)
+            backend.batchedMatmul(rows, scores.negative, hidden, rows: k, columns: d, inner: length,
+                                  transposeA: true, transposeB: false, alpha: 1, beta: 0,
+                                  batchCount: sequences, outputStride: k * d,
+                                  aStride: length * k, bStride: length * d)
+            backend.embeddingBackward(dE, outputGradient: rows, ids: negatives.ids,
+                                      count: sequences * k, dimension: d, skipping: 0)
+        }
+    }
+
+    /// E[ids] into the reused gathered buffer.
+    private mutating func gather(backend: any LossBackend, itemTable: Tensor, ids: Tensor, dimension: Int) -> Tensor {
+        let rows = gathered.view([ids.count, dimension], dtype: itemTable.dtype, on: backend)
+        backend.embeddingForward(rows, ids: ids, table: itemTable, count: ids.count, dimension: dimension)
+        return rows
+    }
+
+    /// How many consecutive positions share one row of negative ids, checking the ids' shape.
+    private static func rowsPerNegativeRow(_ negatives: SampledNegatives, positions n: Int) -> Int {
+        let shape = negatives.ids.shape
+        switch negatives.granularity {
+        case .perPosition:
+            precondition(shape[0] == n, "per-position negatives must be [\(n), K], not \(shape)")
+            return 1
+        case .perSequence:
+            precondition(shape[0] > 0 && n % shape[0] == 0,
+                         "per-sequence negatives [B, K] = \(shape) must divide the \(n) positions into B sequences")
+            return n / shape[0]
+        case .perBatch:
+            return max(n, 1)
+        }
+    }
+}
+
+extension SampledLogits {
+    /// The shared body of `bce` and `gbce`: sigmoid binary cross-entropy with the positive
+    /// term weighted by `positiveWeight`.
+    mutating func sigmoidForwardBackward(
+        backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
+        hiddenGradient: Tensor, itemTableGradient: Tensor,
+        targets: Tensor, negatives: SampledNegatives, positions: Int, positiveWeight: Double
+    ) -> Double {
+        forwardBackward(backend: backend, hidden: hidden, itemTable: itemTable,
+                        hiddenGradient: hiddenGradient, itemTableGradient: itemTableGradient,
+                        targets: targets, negatives: negatives, positions: positions) { scores, gradientScale in
+            backend.sigmoidBinaryCrossEntropy(
+                scores.losses, positiveLogits: scores.positive, negativeLogits: scores.negative,
+                targets: targets, negativeIDs: negatives.ids,
+                rows: positions, negatives: scores.negatives, rowsPerNegativeRow: scores.rowsPerNegativeRow,
+                positiveWeight: positiveWeight, gradientScale: gradientScale)
+        }
+    }
+}
