@@ -25,14 +25,14 @@ let package = Package(
         .target(
             name: "RecutTrain",
             dependencies: [
-                "RecutCore",
+                "RecutCore", "RecutData",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore",
+                "RecutData", "RecutCore", "RecutCPU", "RecutTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -43,6 +43,6 @@ let package = Package(
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
-        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain"]),
+        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 
 /// Where a run stands, saved with its last checkpoint so that training can resume exactly.
 ///
@@ -80,7 +81,7 @@ public struct ModelShape: Codable, Sendable, Equatable {
         self.dimension = config.dimension
         self.blocks = config.blocks
         self.heads = config.heads
-        self.maxLength = config.maxLength
+        self.maxLength = config.resolvedMaxLength
     }
 
     enum CodingKeys: String, CodingKey {
@@ -173,8 +174,8 @@ public struct CheckpointStore: Sendable {
             files[FileName.trainerState] = try! encoder.encode(state)
         } else {
             // A stale state from an earlier save must not sit beside new weights.
-            try AtomicFile.remove(folder + "/" + FileName.trainerTensors)
-            try AtomicFile.remove(folder + "/" + FileName.trainerState)
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerTensors) }
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerState) }
         }
         try CheckpointFolder.write(files, to: folder)
     }
