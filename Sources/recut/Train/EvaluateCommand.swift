@@ -20,7 +20,7 @@ struct EvaluateCommand: ParsableCommand {
         let saved = try CheckpointStore.load(from: folder)
         let setup = try RunSetup(config: saved.config)
         guard saved.items == setup.loaded.dataset.items.names else {
-            throw ValidationError("\(folder): the data's items differ from the checkpoint's; has \(saved.config.data ?? "the synthetic data") changed?")
+            throw CommandFailure("\(folder): the data's items differ from the checkpoint's; has \(saved.config.data ?? "the synthetic data") changed?")
         }
         let model = try saved.makeModel(backend: setup.backend, folder: folder)
         let metrics = TestMetrics.measure(ModelRanking(model: model), split: setup.split)

@@ -37,18 +37,18 @@ struct RecommendCommand: ParsableCommand {
         if let user {
             let loaded = try DatasetLoader.load(saved.config, log: log)
             guard loaded.dataset.items.names == saved.items else {
-                throw ValidationError("\(folder): the data's items differ from the checkpoint's; has the data changed?")
+                throw CommandFailure("\(folder): the data's items differ from the checkpoint's; has the data changed?")
             }
             guard let index = loaded.dataset.users.id(of: user) else {
-                throw ValidationError("unknown user id '\(user)': no such user in \(loaded.source)")
+                throw CommandFailure("unknown user id '\(user)': no such user in \(loaded.source)")
             }
             history = Array(loaded.dataset.sequences[Int(index)])
         } else {
             let names = items!.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
-            if names.isEmpty { throw ValidationError("--items lists no item ids") }
+            if names.isEmpty { throw CommandFailure("--items lists no item ids") }
             let unknown = names.filter { itemIDs[$0] == nil }
             if !unknown.isEmpty {
-                throw ValidationError("unknown item ids: \(unknown.prefix(10).joined(separator: ", ")) (not in the checkpoint's items.tsv)")
+                throw CommandFailure("unknown item ids: \(unknown.prefix(10).joined(separator: ", ")) (not in the checkpoint's items.tsv)")
             }
             history = names.map { itemIDs[$0]! }
         }

@@ -27,7 +27,7 @@ struct RunSetup {
         case .auto, .cpu:
             return CPUBackend()
         case .cuda:
-            throw ValidationError("--device cuda: the CUDA backend is not available in this build; use --device cpu (or auto)")
+            throw CommandFailure("--device cuda: the CUDA backend is not available in this build; use --device cpu (or auto)")
         }
     }
 }
