@@ -137,8 +137,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// enough that the README's first command finishes in minutes on a laptop CPU.
     public enum SyntheticDefaults {
         public static let maxLength = 50
-        public static let epochs = 8
-        public static let patience = 2
+        public static let epochs = 10
+        public static let patience = 3
     }
 
     /// Longest input sequence in effect.
