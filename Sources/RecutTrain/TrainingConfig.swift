@@ -136,8 +136,8 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Defaults of the settings left automatic (nil) when training on synthetic data: small
     /// enough that the README's first command finishes in minutes on a laptop CPU.
     public enum SyntheticDefaults {
-        public static let maxLength = 50
-        public static let epochs = 10
+        public static let maxLength = 40
+        public static let epochs = 8
         public static let patience = 3
     }
 
