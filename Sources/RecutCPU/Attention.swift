@@ -58,13 +58,14 @@ private struct AttentionLayout {
     /// probabilities tensor) into `target`.
     func applyDropout<S: CPUScalar>(to target: UnsafeMutablePointer<S>, from source: UnsafeMutablePointer<S>,
                                     firstIndex: Int) {
-        let keepScale = S(1 / (1 - dropout))
+        let keepScale = S(1 / (1 - dropout)), threshold = DropoutMask.threshold(probability: dropout)
         for i in 0..<length {
-            for j in 0..<length {
+            for j in 0...i {
                 let index = i * length + j
-                target[index] = DropoutMask.keeps(seed: seed, index: firstIndex + index, probability: dropout)
-                    ? source[index] * keepScale : 0
+                let factor = DropoutMask.keeps(seed: seed, index: firstIndex + index, threshold: threshold) ? keepScale : 0
+                target[index] = source[index] * factor
             }
+            for j in (i + 1)..<length { target[i * length + j] = 0 }
         }
     }
 }
@@ -122,7 +123,7 @@ private func attentionBackwardKernel<S: CPUScalar>(
 ) {
     let L = layout.length, d = layout.dimension, hs = layout.headSize, ld = layout.qkvRowStride
     let scale = S(1 / Double(hs).squareRoot())
-    let keepScale = S(1 / (1 - layout.dropout))
+    let keepScale = S(1 / (1 - layout.dropout)), threshold = DropoutMask.threshold(probability: layout.dropout)
     let tasks = layout.batch * layout.heads
     let chunks = chunkCount(count: tasks, minimumChunk: 1, maximumChunks: 4)
     var scratch = [S](repeating: 0, count: chunks * 2 * layout.squareSize)
@@ -152,8 +153,8 @@ private func attentionBackwardKernel<S: CPUScalar>(
                     if layout.dropout > 0 {
                         for j in 0...i {
                             let kept = DropoutMask.keeps(seed: layout.seed, index: firstIndex + i * L + j,
-                                                         probability: layout.dropout)
-                            row[j] = kept ? row[j] * keepScale : 0
+                                                         threshold: threshold)
+                            row[j] *= kept ? keepScale : 0
                         }
                     }
                     var dot: S = 0

@@ -30,9 +30,12 @@ private func dropoutKernel<S: CPUScalar>(_ output: UnsafeMutablePointer<S>, _ in
                                          _ count: Int, _ probability: Double, _ seed: UInt64) {
     precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")
     let keepScale = S(1 / (1 - probability))
+    let threshold = DropoutMask.threshold(probability: probability)
     parallelChunks(count: count, minimumChunk: elementwiseChunk / 2) { _, range in
         for i in range {
-            output[i] = DropoutMask.keeps(seed: seed, index: i, probability: probability) ? input[i] * keepScale : 0
+            // A select, not a branch: the kept/dropped pattern is random.
+            let factor = DropoutMask.keeps(seed: seed, index: i, threshold: threshold) ? keepScale : 0
+            output[i] = input[i] * factor
         }
     }
 }
