@@ -142,7 +142,7 @@ public final class Trainer {
                 try afterStep?(state.step)
             }
             progress.finish()
-            let validation = ranking.evaluate(split.validation, ks: config.evaluationKs, maskInputItems: false)
+            let validation = ranking.evaluate(split.validation, ks: config.evaluationKs, maskInputItems: config.maskValidation)
             let metric = validation.ndcg(at: config.evaluationKs[0])
             if state.bestMetric.map({ metric > $0 }) ?? true {
                 state.bestMetric = metric

@@ -59,6 +59,7 @@ extension TrainingConfig: Codable {
         try container.encode(device, forKey: .device)
         try container.encode(output, forKey: .output)
         try container.encode(evaluationKs, forKey: .evaluationKs)
+        try container.encode(maskValidation, forKey: .maskValidation)
         try container.encodeIfPresent(checkpointEvery, forKey: .checkpointEvery)
     }
 
@@ -127,6 +128,7 @@ extension TrainingConfig: Codable {
         try read(.device, into: \.device)
         try read(.output, into: \.output)
         try read(.evaluationKs, into: \.evaluationKs)
+        try read(.maskValidation, into: \.maskValidation)
         try read(.checkpointEvery, into: \.checkpointEvery)
     }
 }

@@ -273,6 +273,7 @@ extension TrainingConfig.CodingKeys {
         case .device: .choice(TrainingConfig.Device.allCases.map(\.rawValue))
         case .output: .text
         case .evaluationKs: .integerList
+        case .maskValidation: .flag
         case .checkpointEvery: .optional(.integer)
         }
     }

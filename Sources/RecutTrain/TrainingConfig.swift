@@ -118,6 +118,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var output = "runs/recut"
     /// Cut-offs k of the ranking metrics; the first one selects the best epoch.
     public var evaluationKs = [10]
+    /// Mask the input items when ranking validation cases (the reference picks epochs unmasked).
+    public var maskValidation = false
     /// Save `last/` every this many optimizer steps inside an epoch too; nil saves at the end
     /// of each epoch only.
     public var checkpointEvery: Int?
@@ -205,6 +207,7 @@ public struct TrainingConfig: Sendable, Equatable {
         case batchSize = "batch"
         case epochs, patience, seed, device, output
         case evaluationKs = "eval-ks"
+        case maskValidation = "mask-validation"
         case checkpointEvery = "checkpoint-every"
     }
 

@@ -42,6 +42,7 @@ import RecutData
         config.epochs = 5
         config.patience = 2
         config.checkpointEvery = 100
+        config.maskValidation = true
         return config
     }
 

@@ -36,6 +36,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Device: auto, cpu or cuda (default auto: cpu in this build).") var device: String?
     @Option(help: "Output folder for checkpoints and metrics (default runs/recut).") var output: String?
     @Option(help: "Validation cut-offs, comma-separated; the first picks the best epoch (default 10).") var evalKs: String?
+    @Flag(inversion: .prefixedNo, help: "Mask the input items when ranking validation cases (default off).")
+    var maskValidation: Bool?
     @Option(help: "Also checkpoint every N steps inside an epoch (default: at epoch ends only).") var checkpointEvery: Int?
 
     /// The settings given on the command line, keyed by setting name.
@@ -51,7 +53,7 @@ struct TrainingOptions: ParsableArguments {
             ("schedule", schedule), ("lr-floor", lrFloor.map { "\($0)" }), ("grad-clip", gradClip),
             ("batch", batch.map(String.init)), ("epochs", epochs.map(String.init)), ("patience", patience.map(String.init)),
             ("seed", seed.map(String.init)), ("device", device), ("output", output), ("eval-ks", evalKs),
-            ("checkpoint-every", checkpointEvery.map(String.init)),
+            ("checkpoint-every", checkpointEvery.map(String.init)), ("mask-validation", maskValidation.map(String.init)),
         ]
         return Dictionary(uniqueKeysWithValues: values.compactMap { key, value in value.map { (key, $0) } })
     }
