@@ -5,6 +5,7 @@ import RecutData
 ///
 /// Decoding starts from the defaults, so a file or an older `config.json` may leave keys out.
 extension TrainingConfig: Codable {
+    /// Writes every setting under its flat key, leaving out the nil ones.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(data, forKey: .data)
@@ -63,6 +64,8 @@ extension TrainingConfig: Codable {
         try container.encodeIfPresent(checkpointEvery, forKey: .checkpointEvery)
     }
 
+    /// Reads the keys present over the defaults; throws `DecodingError.dataCorrupted` for a
+    /// split whose keys do not fit together.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()

@@ -130,16 +130,22 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Defaults of the settings left automatic (nil) when training on a data file: the
     /// reference run's.
     public enum FileDefaults {
+        /// Longest input sequence L.
         public static let maxLength = 200
+        /// Most epochs.
         public static let epochs = 300
+        /// Early-stopping patience in epochs.
         public static let patience = 30
     }
 
     /// Defaults of the settings left automatic (nil) when training on synthetic data: small
     /// enough that the README's first command finishes in minutes on a laptop CPU.
     public enum SyntheticDefaults {
+        /// Longest input sequence L (the generated sequences average 40 events).
         public static let maxLength = 40
+        /// Most epochs.
         public static let epochs = 8
+        /// Early-stopping patience in epochs.
         public static let patience = 3
     }
 
@@ -213,7 +219,9 @@ public struct TrainingConfig: Sendable, Equatable {
 
     /// The spellings of the `split` key.
     public enum SplitName: String, Codable, Sendable, CaseIterable {
+        /// `SplitStrategy.leaveOneOut`.
         case leaveOneOut = "leave-one-out"
+        /// `SplitStrategy.temporal`, with `cut-time` or `cut-quantile`.
         case temporal
     }
 
