@@ -40,7 +40,7 @@ public struct SplitWriter: Sendable {
             Self.appendRows(of: split.train, sequence: sequence, user: split.trainUsers[sequence], dataset: dataset,
                             to: &train)
         }
-        try writeAtomically(train, to: Self.path(directory, "train.tsv"))
+        try AtomicFile.write(Data(train.utf8), to: Self.path(directory, "train.tsv"))
         try writeTargets(split.validation, dataset: dataset, to: Self.path(directory, "validation.tsv"))
         try writeTargets(split.test, dataset: dataset, to: Self.path(directory, "test.tsv"))
 
@@ -71,7 +71,7 @@ public struct SplitWriter: Sendable {
             Self.appendRow(user: set.users[index], item: set.targets[index], time: set.targetTimes[index],
                            dataset: dataset, to: &text)
         }
-        try writeAtomically(text, to: path)
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     /// Writes the inputs of every case when `needed`, else removes a stale file of that name.
@@ -87,7 +87,7 @@ public struct SplitWriter: Sendable {
         for index in 0..<set.count {
             Self.appendRows(of: set.inputs, sequence: index, user: set.users[index], dataset: dataset, to: &text)
         }
-        try writeAtomically(text, to: path)
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     /// For each user, the index of its case in `users`, or -1; a user may have only one.
