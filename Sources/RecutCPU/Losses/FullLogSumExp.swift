@@ -91,7 +91,7 @@ private struct FullTileGrid<S: CPUScalar> {
 
     /// Runs `body` on each of `count` blocks with a scratch logit tile per chunk.
     func eachBlock(count: Int, _ body: (_ tile: UnsafeMutablePointer<S>, _ block: Int) -> Void) {
-        parallelChunks(count: count, minimumChunk: 1, maximumChunks: fusedItemChunks) { _, blocks in
+        parallelChunks(count: count, minimumChunk: 1, maximumChunks: fusedChunks) { _, blocks in
             withUnsafeTemporaryAllocation(of: S.self, capacity: Self.rowTile * Self.itemTile) { tile in
                 for block in blocks { body(tile.baseAddress!, block) }
             }

@@ -87,6 +87,7 @@ func checkFusedOutputs(_ rowOutputs: [Tensor], gradients: (hidden: Tensor, table
     }
 }
 
-/// The number of chunks the fused passes split item ownership into: one per core, since the
-/// result does not depend on it (each item's gradient is summed in a fixed order).
-var fusedItemChunks: Int { max(1, min(16, ProcessInfo.processInfo.activeProcessorCount)) }
+/// The most chunks the fused passes split their rows or items into: one per core (up to 16).
+/// Their results do not depend on it, since each row and each item sums its own terms in a
+/// fixed order, so they are the same bits on every machine.
+var fusedChunks: Int { max(1, min(16, ProcessInfo.processInfo.activeProcessorCount)) }

@@ -163,8 +163,7 @@ private struct SampledBackwardPass<S: CPUScalar> {
         let d = operands.dimension, k = slots.negatives, rows = operands.rows
         let perRow = slots.rowsPerNegativeRow
         let idRows = rows == 0 ? 0 : (rows - 1) / perRow + 1
-        let chunks = fusedItemChunks
-        parallelChunks(count: operands.tableRows, minimumChunk: 1, maximumChunks: chunks) { _, owned in
+        parallelChunks(count: operands.tableRows, minimumChunk: 1, maximumChunks: fusedChunks) { _, owned in
             for r in 0..<rows {
                 let target = Int(operands.targets[r])
                 guard target != 0, owned.contains(target) else { continue }
