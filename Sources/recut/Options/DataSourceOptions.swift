@@ -74,7 +74,7 @@ struct DataSourceOptions: ParsableArguments {
             let result = try InteractionReader.read(path: file, options: readOptions)
             skippedRows = result.skippedRows
             if result.skippedRows > 0 { log("skipped \(result.skippedRows) malformed rows of \(file)") }
-            return try preprocess(result.log, options: preprocessOptions)
+            return try preprocess((consume result).log, options: preprocessOptions)
         }
         if noCache { return LoadedDataset(dataset: try build(), source: file) }
         let fingerprint = "read(format=\(format ?? "auto"),columns=\(columns ?? "auto"),skip-bad-rows=\(skipBadRows))"
