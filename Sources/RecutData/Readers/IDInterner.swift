@@ -48,6 +48,16 @@ struct IDInterner: Sendable {
         return found.value
     }
 
+    /// Reads the table entry `key` will look up first and returns it (any value), so that a
+    /// lookup soon after hits the cache; see `RowParser.internPending`.
+    @inline(__always)
+    func touch(_ key: IDKey) -> Int32 {
+        switch key {
+        case .integer(let value): value < UInt64(smallIntegers.count) ? smallIntegers[Int(value)] : 0
+        case .token(let token): tokens.touch(token)
+        }
+    }
+
     /// Index of any valid UTF-8 token, added when new.
     mutating func index(ofText token: Field) -> Int32 {
         if let value = token.canonicalInteger { return index(ofInteger: value) }

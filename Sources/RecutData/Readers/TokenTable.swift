@@ -76,6 +76,21 @@ struct TokenTable: Sendable {
         return (newValue, true)
     }
 
+    /// The value in the first slot `token` probes (any value), read so that a lookup soon after
+    /// finds the slot in cache: the reads of a batch of tokens miss the cache all at once.
+    @inline(__always)
+    func touch(_ token: Field) -> Int32 {
+        let length = token.count
+        let first: UInt64, second: UInt64
+        if length <= Self.inlineLimit {
+            (first, second) = Self.words(of: token)
+        } else {
+            (first, second) = (Self.hash(of: token), 0)
+        }
+        let slot = Int(truncatingIfNeeded: Self.position(first, second, length: length, hashMask: hashMask) >> shift)
+        return slots.withUnsafeBufferPointer { $0[slot].value }
+    }
+
     /// Whether the arena holds the bytes of `token` at `start`.
     @inline(__always)
     private func holds(_ token: Field, at start: Int) -> Bool {
