@@ -8,8 +8,8 @@
 /// apart from sorting the users whose events the file lists out of time order.
 ///
 /// The log is consumed: each column is released as soon as it has served, so that the log and
-/// the dataset never coexist in full. Pass it without keeping another reference (for example
-/// `preprocess(read.log, ...)` as the last use of `read`, or with `consume`) to get that saving.
+/// the dataset never coexist in full. That needs the caller to keep no other reference to the
+/// log: read and preprocess in one expression, or hand it over with `(consume result).log`.
 public func preprocess(_ consumedLog: consuming InteractionLog, options: PreprocessOptions) throws -> Dataset {
     var log = consume consumedLog
     try options.validate()
