@@ -41,7 +41,7 @@ public enum DatasetLoader {
             let result = try InteractionReader.read(path: file, options: readOptions)
             skippedRows = result.skippedRows
             if result.skippedRows > 0 { log("skipped \(result.skippedRows) malformed rows of \(file)") }
-            return try preprocess(result.log, options: preprocessOptions)
+            return try preprocess((consume result).log, options: preprocessOptions)
         }
         guard config.cache else {
             let dataset = try build()

@@ -103,8 +103,8 @@ public struct SplitWriter: Sendable {
     /// Whether input `index` is training sequence `trainSequence` (none when -1) followed by `next`.
     private static func isInput(_ index: Int, of inputs: Sequences, trainRowsOf trainSequence: Int, in train: Sequences,
                                 then next: (item: Int32, time: Double)?) -> Bool {
-        let rows = trainSequence < 0 ? 0..<0 : train.offsets[trainSequence]..<train.offsets[trainSequence + 1]
-        var expectedItems = Array(train.items[rows]), expectedTimes = Array(train.timestamps[rows])
+        var expectedItems = trainSequence < 0 ? [] : Array(train[trainSequence])
+        var expectedTimes = trainSequence < 0 ? [] : Array(train.times(trainSequence))
         if let next {
             expectedItems.append(next.item)
             expectedTimes.append(next.time)
@@ -114,8 +114,8 @@ public struct SplitWriter: Sendable {
 
     private static func appendRows(of sequences: Sequences, sequence: Int, user: Int32, dataset: Dataset,
                                    to text: inout String) {
-        for position in sequences.offsets[sequence]..<sequences.offsets[sequence + 1] {
-            appendRow(user: user, item: sequences.items[position], time: sequences.timestamps[position],
+        for position in sequences.range(of: sequence) {
+            appendRow(user: user, item: sequences.itemStorage[position], time: sequences.timeStorage[position],
                       dataset: dataset, to: &text)
         }
     }

@@ -19,7 +19,7 @@ struct SplitCommand: ParsableCommand {
         let loaded = try DatasetLoader.load(config, log: log)
         let dataSplit = try RecutData.split(loaded.dataset, strategy: config.split)
         try SplitWriter().write(dataSplit, dataset: loaded.dataset, to: out)
-        print("wrote \(out): \(dataSplit.train.items.count) training events of \(dataSplit.train.count) users, "
+        print("wrote \(out): \(dataSplit.train.eventCount) training events of \(dataSplit.train.count) users, "
             + "\(dataSplit.validation.count) validation cases, \(dataSplit.test.count) test cases")
     }
 }
