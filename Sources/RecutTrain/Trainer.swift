@@ -62,7 +62,7 @@ public final class Trainer {
                        maximumBatch: batchSize, seed: Self.derivedSeed(seed, .initialization))
         optimizer = AdamW(configuration: config.optimizerConfiguration, layout: model.layout, backend: backend,
                           dtype: model.dtype)
-        loss = Self.makeLoss(config, backend: backend)
+        loss = try Self.makeLoss(config, backend: backend)
         batcher = TrainingBatcher(split: split, batchSize: batchSize, length: length, seed: seed)
         schedule = config.learningRateSchedule(totalSteps: batcher.batchCount * config.resolvedEpochs)
         ranking = ModelRanking(model: model)
@@ -76,7 +76,7 @@ public final class Trainer {
                                               seed: Self.derivedSeed(seed, .negatives))
             self.sampler = sampler
             negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
-            logQ = config.logQCorrection && config.loss == .sampledCrossEntropy
+            logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
                 ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
         } else {
             sampler = nil
@@ -219,10 +219,21 @@ public final class Trainer {
         }
     }
 
-    private static func makeLoss(_ config: TrainingConfig, backend: any LossBackend) -> any TrainingLoss {
-        switch config.loss {
+    private static func makeLoss(_ config: TrainingConfig, backend: any LossBackend) throws -> any TrainingLoss {
+        func fused() throws -> any FusedLossBackend {
+            guard let fused = backend as? any FusedLossBackend else {
+                throw TrainError.invalidSetting(key: "loss", value: config.loss.rawValue, source: "settings",
+                                                reason: "the \(backend.name) backend has no fused losses yet; use ce or ce-")
+            }
+            return fused
+        }
+        return switch config.loss {
         case .crossEntropy: CrossEntropyLoss(backend: backend)
         case .sampledCrossEntropy: SampledCrossEntropyLoss(backend: backend)
+        case .fusedCrossEntropy:
+            FusedCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
+        case .fusedSampledCrossEntropy:
+            FusedSampledCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
         case .binaryCrossEntropy: BinaryCrossEntropyLoss(backend: backend)
         case .generalizedBinaryCrossEntropy: GeneralizedBinaryCrossEntropyLoss(backend: backend, calibration: config.gbceT)
         }

@@ -257,7 +257,7 @@ extension TrainingConfig.CodingKeys {
         case .sampler: .choice(TrainingConfig.Sampler.allCases.map(\.rawValue))
         case .negativeGranularity: .choice(NegativeGranularity.allCases.map(\.rawValue))
         case .collisions: .choice(CollisionPolicy.allCases.map(\.rawValue))
-        case .logQCorrection: .flag
+        case .logQCorrection, .gradientFiltering: .flag
         case .gbceT: .number
         case .maxLength: .automatic(.integer)
         case .dimension, .blocks, .heads: .integer

@@ -63,6 +63,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var logQCorrection = false
     /// Calibration t of gBCE (0 is plain BCE, 1 fully calibrated).
     public var gbceT = 0.75
+    /// Skip softmax weights below the precision's resolution in the backward pass of the fused
+    /// losses (`cce`, `cce-`), as Cut Cross-Entropy does.
+    public var gradientFiltering = true
 
     // MARK: Model
 
@@ -199,6 +202,7 @@ public struct TrainingConfig: Sendable, Equatable {
         case collisions
         case logQCorrection = "log-q-correction"
         case gbceT = "gbce-t"
+        case gradientFiltering = "gradient-filtering"
         case maxLength = "max-length"
         case dimension = "dim"
         case blocks, heads, dropout
@@ -231,6 +235,10 @@ public struct TrainingConfig: Sendable, Equatable {
         case crossEntropy = "ce"
         /// Softmax over the positive and K sampled negatives.
         case sampledCrossEntropy = "ce-"
+        /// Full softmax computed tile by tile, never materialising the logits (Cut Cross-Entropy).
+        case fusedCrossEntropy = "cce"
+        /// Sampled softmax with the negatives gathered and scored tile by tile, never materialised.
+        case fusedSampledCrossEntropy = "cce-"
         /// SASRec's binary cross-entropy with K negatives.
         case binaryCrossEntropy = "bce"
         /// gSASRec's calibrated binary cross-entropy (see `gbceT`).

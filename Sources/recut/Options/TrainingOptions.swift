@@ -6,14 +6,16 @@ import RecutTrain
 /// Options are optional so that only those given on the command line override the config file;
 /// values are checked when the overrides are applied.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Loss: ce, ce-, bce or gbce (default ce).") var loss: String?
-    @Option(help: "Negatives per positive for ce-, bce and gbce (default 256).") var negatives: Int?
+    @Option(help: "Loss: ce, ce-, cce, cce-, bce or gbce (default ce).") var loss: String?
+    @Option(help: "Negatives per positive for ce-, cce-, bce and gbce (default 256).") var negatives: Int?
     @Option(help: "Negative sampler: uniform or popularity (default uniform).") var sampler: String?
     @Option(help: "Who shares negatives: per-position, per-sequence or per-batch (default per-position).")
     var negativeGranularity: String?
     @Option(help: "Negatives equal to the target: keep, resample or mask (default keep).") var collisions: String?
     @Flag(inversion: .prefixedNo, help: "Log-q correction of the sampled softmax (default off).") var logQCorrection: Bool?
     @Option(help: "Calibration t of gbce (default 0.75).") var gbceT: Double?
+    @Flag(inversion: .prefixedNo, help: "Gradient filtering in the backward pass of cce and cce- (default on).")
+    var gradientFiltering: Bool?
     @Option(help: "Longest input sequence L (default: \(TrainingConfig.FileDefaults.maxLength) with a file, \(TrainingConfig.SyntheticDefaults.maxLength) synthetic).") var maxLength: Int?
     @Option(help: "Embedding size d (default 64).") var dim: Int?
     @Option(help: "Transformer blocks (default 2).") var blocks: Int?
@@ -46,6 +48,7 @@ struct TrainingOptions: ParsableArguments {
             ("loss", loss), ("negatives", negatives.map(String.init)), ("sampler", sampler),
             ("negative-granularity", negativeGranularity), ("collisions", collisions),
             ("log-q-correction", logQCorrection.map(String.init)), ("gbce-t", gbceT.map { "\($0)" }),
+            ("gradient-filtering", gradientFiltering.map(String.init)),
             ("max-length", maxLength.map(String.init)), ("dim", dim.map(String.init)), ("blocks", blocks.map(String.init)),
             ("heads", heads.map(String.init)), ("dropout", dropout.map { "\($0)" }), ("init-std", initStd.map { "\($0)" }),
             ("lr", lr.map { "\($0)" }), ("beta1", beta1.map { "\($0)" }), ("beta2", beta2.map { "\($0)" }),
