@@ -152,7 +152,7 @@ import RecutData
         let path = directory.path + "/bad.yaml"
         try Data("loss: softmax\n".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: TrainError.invalidSetting(
-            key: "loss", value: "softmax", source: path, reason: "expected one of ce, ce-, bce, gbce")) {
+            key: "loss", value: "softmax", source: path, reason: "expected one of ce, ce-, cce, cce-, bce, gbce")) {
             try TrainingConfig.load(from: path)
         }
         #expect(throws: TrainError.invalidSetting(key: "batch", value: "many", source: "command line", reason: "expected a whole number")) {
