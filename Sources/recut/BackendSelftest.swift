@@ -23,8 +23,8 @@ final class BackendSelftest {
 
     let subject: any Backend
     let reference: CPUBackend
-    private var generator: SplitMix64
-    private var results: [SelftestResult] = []
+    var generator: SplitMix64
+    var results: [SelftestResult] = []
 
     init(subject: any Backend, reference: CPUBackend, seed: UInt64) {
         self.subject = subject
@@ -33,31 +33,31 @@ final class BackendSelftest {
     }
 
     /// A float32 tensor on the subject and a float64 tensor on the reference, with equal values.
-    private struct Pair {
+    struct Pair {
         var subject: Tensor
         var reference: Tensor
     }
 
-    private func random(_ count: Int, scale: Double = 1, offset: Double = 0) -> [Double] {
+    func random(_ count: Int, scale: Double = 1, offset: Double = 0) -> [Double] {
         (0..<count).map { _ in Double(Float(offset + (generator.nextUnit() * 2 - 1) * scale)) }
     }
 
-    private func pair(_ values: [Double], _ shape: [Int]) -> Pair {
+    func pair(_ values: [Double], _ shape: [Int]) -> Pair {
         Pair(subject: subject.upload(values.map { Float($0) }, shape: shape), reference: reference.upload(values, shape: shape))
     }
 
-    private func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0) -> Pair {
+    func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0) -> Pair {
         pair(random(shape.reduce(1, *), scale: scale, offset: offset), shape)
     }
 
     /// An output pair: NaN on the subject, zeros on the reference.
-    private func poisoned(_ shape: [Int]) -> Pair {
+    func poisoned(_ shape: [Int]) -> Pair {
         let subjectTensor = subject.makeTensor(shape: shape, dtype: .float32)
         subject.fill(subjectTensor, with: .nan)
         return Pair(subject: subjectTensor, reference: reference.makeTensor(shape: shape, dtype: .float64))
     }
 
-    private func idPair(_ ids: [Int32]) -> (Tensor, Tensor) {
+    func idPair(_ ids: [Int32]) -> (Tensor, Tensor) {
         (subject.upload(ids, shape: [ids.count]), reference.upload(ids, shape: [ids.count]))
     }
 
@@ -72,7 +72,7 @@ final class BackendSelftest {
         return difference / max(magnitude, 1e-300)
     }
 
-    private func record(_ operation: String, _ outputs: [Pair], threshold: Double = float32Threshold) {
+    func record(_ operation: String, _ outputs: [Pair], threshold: Double = float32Threshold) {
         var actual: [Double] = [], expected: [Double] = []
         for output in outputs {
             actual += subject.download(output.subject) as [Double]
@@ -94,6 +94,10 @@ final class BackendSelftest {
         checkDropout()
         checkBiasAndRows()
         checkAdamW()
+        if let lossSubject = subject as? any LossBackend {
+            checkLosses(lossSubject)
+            checkTrainingStep(lossSubject)
+        }
         return results
     }
 
