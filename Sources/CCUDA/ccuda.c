@@ -71,6 +71,7 @@ int ccuda_load_driver(const char *const *candidates, int candidateCount, ccuda_d
         BIND(api, cuLaunchKernel, "cuLaunchKernel"),
         BIND(api, cuGetErrorName, "cuGetErrorName"),
         BIND(api, cuGetErrorString, "cuGetErrorString"),
+        BIND(api, cuMemGetInfo, "cuMemGetInfo_v2"),
     };
     return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
                 messageCapacity);

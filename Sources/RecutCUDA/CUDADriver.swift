@@ -91,6 +91,14 @@ public final class CUDADriver: @unchecked Sendable {
         try check(api.cuMemFree!(address), "cuMemFree")
     }
 
+    /// The device's free and total memory in bytes, as the driver sees it (all processes).
+    public func memoryInfo() throws(CUDAError) -> (free: Int, total: Int) {
+        try makeCurrent()
+        var free = 0, total = 0
+        try check(api.cuMemGetInfo!(&free, &total), "cuMemGetInfo")
+        return (free, total)
+    }
+
     /// `bytes` of page-locked host memory, so that copies run at full speed and asynchronously.
     func allocatePinned(bytes: Int) throws(CUDAError) -> UnsafeMutableRawPointer {
         try makeCurrent()

@@ -1,4 +1,5 @@
 import CCUDA
+import Foundation
 
 /// Row-major float32 matrix products through cuBLASLt, in strict fp32 (no TF32).
 ///
@@ -47,29 +48,76 @@ final class CublasLtMatmul: @unchecked Sendable {
         return layout!
     }
 
+    /// The shape of one product: everything its descriptor, layouts and algorithm depend on.
+    private struct PlanKey: Hashable {
+        var rows: Int, columns: Int, inner: Int
+        var transposeA: Bool, transposeB: Bool
+        var batchCount: Int, outputStride: Int, aStride: Int, bStride: Int
+    }
+
+    /// A product's cuBLASLt descriptor, its three layouts and the chosen algorithm, made once per shape.
+    private struct Plan {
+        var description: UnsafeMutableRawPointer
+        var first: UnsafeMutableRawPointer
+        var second: UnsafeMutableRawPointer
+        var result: UnsafeMutableRawPointer
+        var heuristic: ccuda_matmul_heuristic
+    }
+
+    /// Plans by shape; a training step uses a few dozen shapes, kept for the backend's lifetime.
+    private var plans: [PlanKey: Plan] = [:]
+    private let plansLock = NSLock()
+
     /// output[m,n] = alpha * op(a) op(b) + beta * output for each of `batchCount` matrices (row-major).
+    ///
+    /// The descriptor, layouts and heuristic query are made on the first product of a shape
+    /// and reused, so a steady-state product is one cublasLtMatmul call.
     func run(output: UInt64, a: UInt64, b: UInt64, rows m: Int, columns n: Int, inner k: Int,
              transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float,
              batchCount: Int, strides: (output: Int, a: Int, b: Int), driver: CUDADriver) throws(CUDAError) {
         try driver.makeCurrent()
+        let key = PlanKey(rows: m, columns: n, inner: k, transposeA: transposeA, transposeB: transposeB,
+                          batchCount: batchCount, outputStride: strides.output, aStride: strides.a, bStride: strides.b)
+        plansLock.lock()
+        defer { plansLock.unlock() }
+        let plan: Plan
+        if let cached = plans[key] {
+            plan = cached
+        } else {
+            plan = try makePlan(key)
+            plans[key] = plan
+        }
+        var alphaValue = alpha, betaValue = beta
+        var heuristic = plan.heuristic
+        let status = withUnsafePointer(to: &heuristic.algorithm) { algorithm in
+            api.cublasLtMatmul!(handle, plan.description, &alphaValue,
+                                UnsafeRawPointer(bitPattern: UInt(b)), plan.first,
+                                UnsafeRawPointer(bitPattern: UInt(a)), plan.second, &betaValue,
+                                UnsafeRawPointer(bitPattern: UInt(output)), plan.result,
+                                UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.result,
+                                algorithm, UnsafeMutableRawPointer(bitPattern: UInt(workspace)),
+                                min(heuristic.workspaceBytes, workspaceBytes), driver.stream)
+        }
+        try check(status, "cublasLtMatmul(\(m)x\(n)x\(k), batch \(batchCount))")
+    }
+
+    /// Creates the descriptor and layouts of `key` and asks the heuristic for an algorithm.
+    private func makePlan(_ key: PlanKey) throws(CUDAError) -> Plan {
+        let (m, n, k, batchCount) = (key.rows, key.columns, key.inner, key.batchCount)
         var description: UnsafeMutableRawPointer?
         try check(api.cublasLtMatmulDescCreate!(&description, Self.compute32F, Self.real32F), "cublasLtMatmulDescCreate")
-        defer { _ = api.cublasLtMatmulDescDestroy!(description) }
-        var operationFirst: Int32 = transposeB ? 1 : 0, operationSecond: Int32 = transposeA ? 1 : 0
+        var operationFirst: Int32 = key.transposeB ? 1 : 0, operationSecond: Int32 = key.transposeA ? 1 : 0
         try check(api.cublasLtMatmulDescSetAttribute!(description, Self.transposeAAttribute, &operationFirst, 4),
                   "cublasLtMatmulDescSetAttribute(TRANSA)")
         try check(api.cublasLtMatmulDescSetAttribute!(description, Self.transposeBAttribute, &operationSecond, 4),
                   "cublasLtMatmulDescSetAttribute(TRANSB)")
-        let first = try transposeB
-            ? layout(rows: k, columns: n, leading: k, batchCount: batchCount, stride: strides.b)
-            : layout(rows: n, columns: k, leading: n, batchCount: batchCount, stride: strides.b)
-        defer { _ = api.cublasLtMatrixLayoutDestroy!(first) }
-        let second = try transposeA
-            ? layout(rows: m, columns: k, leading: m, batchCount: batchCount, stride: strides.a)
-            : layout(rows: k, columns: m, leading: k, batchCount: batchCount, stride: strides.a)
-        defer { _ = api.cublasLtMatrixLayoutDestroy!(second) }
-        let result = try layout(rows: n, columns: m, leading: n, batchCount: batchCount, stride: strides.output)
-        defer { _ = api.cublasLtMatrixLayoutDestroy!(result) }
+        let first = try key.transposeB
+            ? layout(rows: k, columns: n, leading: k, batchCount: batchCount, stride: key.bStride)
+            : layout(rows: n, columns: k, leading: n, batchCount: batchCount, stride: key.bStride)
+        let second = try key.transposeA
+            ? layout(rows: m, columns: k, leading: m, batchCount: batchCount, stride: key.aStride)
+            : layout(rows: k, columns: m, leading: k, batchCount: batchCount, stride: key.aStride)
+        let result = try layout(rows: n, columns: m, leading: n, batchCount: batchCount, stride: key.outputStride)
         var preference: UnsafeMutableRawPointer?
         try check(api.cublasLtMatmulPreferenceCreate!(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = api.cublasLtMatmulPreferenceDestroy!(preference) }
@@ -84,16 +132,6 @@ final class CublasLtMatmul: @unchecked Sendable {
         guard found > 0 else {
             throw .matmulCall(call: "cublasLtMatmulAlgoGetHeuristic(\(m)x\(n)x\(k)) found no algorithm", code: 15)
         }
-        var alphaValue = alpha, betaValue = beta
-        let status = withUnsafePointer(to: &heuristic.algorithm) { algorithm in
-            api.cublasLtMatmul!(handle, description, &alphaValue,
-                                UnsafeRawPointer(bitPattern: UInt(b)), first,
-                                UnsafeRawPointer(bitPattern: UInt(a)), second, &betaValue,
-                                UnsafeRawPointer(bitPattern: UInt(output)), result,
-                                UnsafeMutableRawPointer(bitPattern: UInt(output)), result,
-                                algorithm, UnsafeMutableRawPointer(bitPattern: UInt(workspace)),
-                                min(heuristic.workspaceBytes, workspaceBytes), driver.stream)
-        }
-        try check(status, "cublasLtMatmul(\(m)x\(n)x\(k), batch \(batchCount))")
+        return Plan(description: description!, first: first, second: second, result: result, heuristic: heuristic)
     }
 }

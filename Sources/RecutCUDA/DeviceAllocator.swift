@@ -32,6 +32,8 @@ public final class DeviceAllocator: @unchecked Sendable {
         public var rawFrees = 0
         /// Requests served from the free lists.
         public var reuses = 0
+        /// The largest `bytesInUse` since the allocator was made or `resetPeak()` was called.
+        public var peakBytesInUse = 0
     }
 
     private let rawAllocate: RawAllocate
@@ -64,6 +66,7 @@ public final class DeviceAllocator: @unchecked Sendable {
             guard let address = freeLists[size]?.popLast() else { return nil }
             counters.bytesCached -= size
             counters.bytesInUse += size
+            counters.peakBytesInUse = max(counters.peakBytesInUse, counters.bytesInUse)
             counters.reuses += 1
             return address
         }
@@ -78,6 +81,7 @@ public final class DeviceAllocator: @unchecked Sendable {
         lock.withLock {
             counters.rawAllocations += 1
             counters.bytesInUse += size
+            counters.peakBytesInUse = max(counters.peakBytesInUse, counters.bytesInUse)
         }
         return Block(address: address, size: size)
     }
@@ -101,6 +105,11 @@ public final class DeviceAllocator: @unchecked Sendable {
             return all
         }
         blocks.forEach(rawFree)
+    }
+
+    /// Starts a new high-water mark at the bytes in use now (for the peak of one phase).
+    public func resetPeak() {
+        lock.withLock { counters.peakBytesInUse = counters.bytesInUse }
     }
 
     /// The current counters.

@@ -26,8 +26,13 @@ public enum KernelSources {
         source("dropout.cu", PackageResources.dropout_cu),
         source("elementwise.cu", PackageResources.elementwise_cu),
         source("embedding.cu", PackageResources.embedding_cu),
+        source("flash_attention.cu", PackageResources.flash_attention_cu),
+        source("gathered_dot.cu", PackageResources.gathered_dot_cu),
         source("layer_norm.cu", PackageResources.layer_norm_cu),
+        source("loss_reductions.cu", PackageResources.loss_reductions_cu),
         source("row_reductions.cu", PackageResources.row_reductions_cu),
+        source("sampled_losses.cu", PackageResources.sampled_losses_cu),
+        source("softmax_cross_entropy.cu", PackageResources.softmax_cross_entropy_cu),
     ].map { ($0.name, $0) })
 
     /// The headers every kernel file may include, passed to NVRTC by name.
@@ -67,7 +72,17 @@ enum Kernel: String, CaseIterable {
     case attentionForward = "attention_forward_f32"
     case attentionBackwardQuery = "attention_backward_query_f32"
     case attentionBackwardKey = "attention_backward_key_f32"
+    case flashAttentionForward = "flash_attention_forward_f32"
+    case flashAttentionBackwardQuery = "flash_attention_backward_query_f32"
+    case flashAttentionBackwardKey = "flash_attention_backward_key_f32"
     case adamW = "adamw_f32"
+    case softmaxCrossEntropy = "softmax_cross_entropy_f32"
+    case sampledSoftmaxCrossEntropy = "sampled_softmax_cross_entropy_f32"
+    case sigmoidBinaryCrossEntropy = "sigmoid_binary_cross_entropy_f32"
+    case gatheredDotForward = "gathered_dot_forward_f32"
+    case gatheredDotBackward = "gathered_dot_backward_f32"
+    case countNonzero = "count_nonzero_i32"
+    case sum = "sum_f32"
 
     /// The kernel file that defines this kernel.
     var file: String {
@@ -81,7 +96,12 @@ enum Kernel: String, CaseIterable {
         case .addBias, .biasBackward: "bias.cu"
         case .softmaxRows, .logSumExpRows: "row_reductions.cu"
         case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
+        case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey: "flash_attention.cu"
         case .adamW: "adamw.cu"
+        case .softmaxCrossEntropy: "softmax_cross_entropy.cu"
+        case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy: "sampled_losses.cu"
+        case .gatheredDotForward, .gatheredDotBackward: "gathered_dot.cu"
+        case .countNonzero, .sum: "loss_reductions.cu"
         }
     }
 }

@@ -23,8 +23,8 @@ final class BackendSelftest {
 
     let subject: any Backend
     let reference: CPUBackend
-    private var generator: SplitMix64
-    private var results: [SelftestResult] = []
+    var generator: SplitMix64
+    var results: [SelftestResult] = []
 
     init(subject: any Backend, reference: CPUBackend, seed: UInt64) {
         self.subject = subject
@@ -33,31 +33,31 @@ final class BackendSelftest {
     }
 
     /// A float32 tensor on the subject and a float64 tensor on the reference, with equal values.
-    private struct Pair {
+    struct Pair {
         var subject: Tensor
         var reference: Tensor
     }
 
-    private func random(_ count: Int, scale: Double = 1, offset: Double = 0) -> [Double] {
+    func random(_ count: Int, scale: Double = 1, offset: Double = 0) -> [Double] {
         (0..<count).map { _ in Double(Float(offset + (generator.nextUnit() * 2 - 1) * scale)) }
     }
 
-    private func pair(_ values: [Double], _ shape: [Int]) -> Pair {
+    func pair(_ values: [Double], _ shape: [Int]) -> Pair {
         Pair(subject: subject.upload(values.map { Float($0) }, shape: shape), reference: reference.upload(values, shape: shape))
     }
 
-    private func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0) -> Pair {
+    func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0) -> Pair {
         pair(random(shape.reduce(1, *), scale: scale, offset: offset), shape)
     }
 
     /// An output pair: NaN on the subject, zeros on the reference.
-    private func poisoned(_ shape: [Int]) -> Pair {
+    func poisoned(_ shape: [Int]) -> Pair {
         let subjectTensor = subject.makeTensor(shape: shape, dtype: .float32)
         subject.fill(subjectTensor, with: .nan)
         return Pair(subject: subjectTensor, reference: reference.makeTensor(shape: shape, dtype: .float64))
     }
 
-    private func idPair(_ ids: [Int32]) -> (Tensor, Tensor) {
+    func idPair(_ ids: [Int32]) -> (Tensor, Tensor) {
         (subject.upload(ids, shape: [ids.count]), reference.upload(ids, shape: [ids.count]))
     }
 
@@ -72,7 +72,7 @@ final class BackendSelftest {
         return difference / max(magnitude, 1e-300)
     }
 
-    private func record(_ operation: String, _ outputs: [Pair], threshold: Double = float32Threshold) {
+    func record(_ operation: String, _ outputs: [Pair], threshold: Double = float32Threshold) {
         var actual: [Double] = [], expected: [Double] = []
         for output in outputs {
             actual += subject.download(output.subject) as [Double]
@@ -88,12 +88,19 @@ final class BackendSelftest {
         checkElementwise()
         checkEmbedding()
         checkLayerNorm()
-        checkAttention(dropout: 0)
-        checkAttention(dropout: 0.1)
+        // Head sizes 16 and 64 (fused on CUDA) over partial and whole 32-row tiles; 128 (unfused).
+        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0)
+        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0.1)
+        checkAttention(batch: 2, length: 96, heads: 1, dimension: 64, dropout: 0.2)
+        checkAttention(batch: 2, length: 45, heads: 1, dimension: 128, dropout: 0.1)
         checkActivations()
         checkDropout()
         checkBiasAndRows()
         checkAdamW()
+        if let lossSubject = subject as? any LossBackend {
+            checkLosses(lossSubject)
+            checkTrainingStep(lossSubject)
+        }
         return results
     }
 
@@ -206,26 +213,35 @@ final class BackendSelftest {
         record("layerNormBackward d weight, d bias", [weightGradient, biasGradient])
     }
 
-    private func checkAttention(dropout: Double) {
-        let (batch, length, heads, dimension) = (3, 37, 4, 64)
+    /// One causal attention check; the saved state is the backend's own (probabilities on
+    /// the CPU, per-row statistics in fused kernels), so only outputs and gradients are compared.
+    private func checkAttention(batch: Int, length: Int, heads: Int, dimension: Int, dropout: Double) {
         let seed = generator.next()
         let qkv = randomPair([batch, length, 3 * dimension])
-        let output = poisoned([batch, length, dimension]), probabilities = poisoned([batch, heads, length, length])
-        subject.attentionForward(output.subject, probabilities: probabilities.subject, qkv: qkv.subject, batch: batch,
+        let output = poisoned([batch, length, dimension])
+        let subjectSaved = subject.makeTensor(
+            shape: [subject.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
+            dtype: .float32)
+        subject.fill(subjectSaved, with: .nan)
+        let referenceSaved = reference.makeTensor(
+            shape: [reference.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
+            dtype: .float64)
+        let name = "B=\(batch) L=\(length) h=\(heads) d=\(dimension) dropout=\(dropout)"
+        subject.attentionForward(output.subject, saved: subjectSaved, qkv: qkv.subject, batch: batch,
                                  length: length, heads: heads, dimension: dimension, dropout: dropout, seed: seed)
-        reference.attentionForward(output.reference, probabilities: probabilities.reference, qkv: qkv.reference,
+        reference.attentionForward(output.reference, saved: referenceSaved, qkv: qkv.reference,
                                    batch: batch, length: length, heads: heads, dimension: dimension,
                                    dropout: dropout, seed: seed)
-        record("attentionForward dropout=\(dropout)", [output, probabilities])
+        record("attentionForward \(name)", [output])
         let outputGradient = randomPair([batch, length, dimension])
         let qkvGradient = poisoned([batch, length, 3 * dimension])
         subject.attentionBackward(qkvGradient.subject, outputGradient: outputGradient.subject, qkv: qkv.subject,
-                                  probabilities: probabilities.subject, batch: batch, length: length, heads: heads,
+                                  saved: subjectSaved, batch: batch, length: length, heads: heads,
                                   dimension: dimension, dropout: dropout, seed: seed)
         reference.attentionBackward(qkvGradient.reference, outputGradient: outputGradient.reference, qkv: qkv.reference,
-                                    probabilities: probabilities.reference, batch: batch, length: length, heads: heads,
+                                    saved: referenceSaved, batch: batch, length: length, heads: heads,
                                     dimension: dimension, dropout: dropout, seed: seed)
-        record("attentionBackward dropout=\(dropout)", [qkvGradient])
+        record("attentionBackward \(name)", [qkvGradient])
     }
 
     private func checkActivations() {

@@ -64,6 +64,18 @@ final class FakeDevice: @unchecked Sendable {
         allocator.release(c)
     }
 
+    @Test func peakBytesInUseKeepTheHighWaterMarkUntilReset() throws {
+        let allocator = FakeDevice().allocator()
+        let a = try allocator.allocate(bytes: 100), b = try allocator.allocate(bytes: 600)
+        allocator.release(b)
+        #expect(allocator.statistics.peakBytesInUse == 512 + 1024)
+        allocator.resetPeak()
+        #expect(allocator.statistics.peakBytesInUse == 512)
+        allocator.release(try allocator.allocate(bytes: 600))
+        #expect(allocator.statistics.peakBytesInUse == 512 + 1024)
+        allocator.release(a)
+    }
+
     @Test func emptyCacheReturnsEveryCachedBlockToTheDriver() throws {
         let device = FakeDevice(), allocator = device.allocator()
         let blocks = try (1...3).map { try allocator.allocate(bytes: $0 * 10_000) }

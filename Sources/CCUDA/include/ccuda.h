@@ -41,6 +41,7 @@ typedef struct {
                           unsigned int sharedBytes, void *stream, void **parameters, void **extra);
     int (*cuGetErrorName)(int result, const char **name);
     int (*cuGetErrorString)(int result, const char **text);
+    int (*cuMemGetInfo)(size_t *free, size_t *total);
 } ccuda_driver_api;
 
 /// The run-time compiler functions (libnvrtc).

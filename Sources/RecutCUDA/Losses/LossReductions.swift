@@ -1,0 +1,33 @@
+import RecutCore
+
+extension CUDABackend {
+    /// Counts on the device and reads back one 8-byte word.
+    public func countNonzero(_ ids: Tensor, count: Int) -> Int {
+        precondition(ids.dtype == .int32 && ids.count >= count, "countNonzero: need \(count) int32 elements")
+        guard count > 0 else { return 0 }
+        return Int(reduceToWord(.countNonzero, tensor: ids, count: count))
+    }
+
+    /// Sums in float64 on the device (block partials added atomically, so the last bits
+    /// may vary between runs) and reads back one 8-byte word.
+    public func sum(_ tensor: Tensor, count: Int) -> Double {
+        requireFloat32("sum", tensor)
+        precondition(tensor.count >= count, "sum: tensor shorter than \(count)")
+        guard count > 0 else { return 0 }
+        return Double(bitPattern: reduceToWord(.sum, tensor: tensor, count: count))
+    }
+
+    /// Runs a reduction kernel into a zeroed 8-byte result and returns its bits.
+    private func reduceToWord(_ kernel: Kernel, tensor: Tensor, count: Int) -> UInt64 {
+        let result = allocateTensor(shape: [1], dtype: .float64)
+        must { () throws(CUDAError) in try driver.fill32(result.address, pattern: 0, count: 2) }
+        let blocks = min((count + 255) / 256, driver.multiprocessorCount * 4)
+        launch(kernel, grid: (blocks, 1, 1), block: (256, 1, 1),
+               [.address(result.address), .address(tensor.address), .int64(count)])
+        return withStaging(bytes: 8) { (staging) throws(CUDAError) in
+            try driver.copyToHost(staging, from: result.address, bytes: 8)
+            try driver.synchronize()
+            return staging.load(as: UInt64.self)
+        }
+    }
+}
