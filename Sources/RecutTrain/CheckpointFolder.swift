@@ -6,13 +6,22 @@ import RecutData
 ///
 /// Saving removes the old manifest first, writes each file atomically, then writes the
 /// manifest last; so a save interrupted at any point leaves a folder that reads as incomplete
-/// instead of a silent mix of old and new files.
+/// instead of a silent mix of old and new files. `CrashSafeFolder` builds on it to keep the
+/// previous checkpoint readable until the new one is complete.
 public enum CheckpointFolder {
     /// Name of the manifest file inside the folder.
     public static let manifestName = "manifest.json"
 
     /// Writes `files` (file name to content) into `directory`, creating it if needed.
     public static func write(_ files: [String: Data], to directory: String) throws(TrainError) {
+        try write(files, to: directory, afterEachFile: {})
+    }
+
+    /// `write(_:to:)`, calling `afterEachFile` after every file written (the manifest included):
+    /// tests throw from it to stop the save there, as a crash would.
+    static func write(
+        _ files: [String: Data], to directory: String, afterEachFile: () throws(TrainError) -> Void
+    ) throws(TrainError) {
         for name in files.keys where name.isEmpty || name.contains("/") || name.hasPrefix(".") || name == manifestName {
             throw .writeFailed(file: directory + "/" + name, reason: "not a valid checkpoint file name")
         }
@@ -25,12 +34,14 @@ public enum CheckpointFolder {
         var entries: [Manifest.Entry] = []
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
             try reportingDataErrors { () throws(DataError) in try AtomicFile.write(data, to: directory + "/" + name) }
+            try afterEachFile()
             entries.append(Manifest.Entry(name: name, bytes: data.count, checksum: checksum(data)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let manifest = try! encoder.encode(Manifest(files: entries))
         try reportingDataErrors { () throws(DataError) in try AtomicFile.write(manifest, to: directory + "/" + manifestName) }
+        try afterEachFile()
     }
 
     /// Reads every file the manifest lists, checking sizes and checksums.

@@ -128,10 +128,12 @@ public struct Checkpoint: Sendable, Equatable {
 ///     trainer_state.safetensors  optimizer tensors (only when saved with a state)
 ///     trainer_state.json         TrainerState numbers (only when saved with a state)
 ///     manifest.json              written last: the checkpoint is complete iff it matches
+/// directory/last.new/, last.old/, best.new/, best.old/   only during a save or after a crash
 /// ```
 ///
-/// Each file is replaced atomically, and a save interrupted midway leaves a folder that
-/// `load` reports as incomplete (see `CheckpointFolder`).
+/// Saves are crash-safe (see `CrashSafeFolder`): a save writes `last.new/` beside `last/` and
+/// swaps the names, so whenever the process or the machine dies, `load` still finds a complete
+/// checkpoint: the new one if its manifest was written, else the previous one.
 public struct CheckpointStore: Sendable {
     /// The two checkpoints a run keeps.
     public enum Slot: String, Sendable, CaseIterable {
@@ -166,9 +168,18 @@ public struct CheckpointStore: Sendable {
     /// Loads the checkpoint of one slot.
     public func load(_ slot: Slot) throws(TrainError) -> Checkpoint { try Self.load(from: folder(slot)) }
 
-    /// Saves a checkpoint into `folder`, replacing what was there.
+    /// Saves a checkpoint into `folder`, replacing what was there once the new one is complete.
     public static func save(
         to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?
+    ) throws(TrainError) {
+        try save(to: folder, tensors: tensors, config: config, items: items, state: state, afterEachStep: {})
+    }
+
+    /// `save(to:tensors:config:items:state:)`, calling `afterEachStep` after every durable step
+    /// of the save: tests throw from it to stop the save there, as a crash would.
+    static func save(
+        to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?,
+        afterEachStep: () throws(TrainError) -> Void
     ) throws(TrainError) {
         if let bad = items.first(where: { $0.contains { "\t\n\r".contains($0) } }) {
             throw .writeFailed(file: folder + "/" + FileName.items, reason: "item id \(bad.debugDescription) holds a tab or line break")
@@ -183,17 +194,14 @@ public struct CheckpointStore: Sendable {
         if let state {
             files[FileName.trainerTensors] = SafeTensors(tensors: state.tensors).encoded()
             files[FileName.trainerState] = try! encoder.encode(state)
-        } else {
-            // A stale state from an earlier save must not sit beside new weights.
-            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerTensors) }
-            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerState) }
         }
-        try CheckpointFolder.write(files, to: folder)
+        try CrashSafeFolder.replace(folder, with: files, afterEachStep: afterEachStep)
     }
 
-    /// Loads and checks the checkpoint in `folder`.
+    /// Loads and checks the newest complete checkpoint saved into `folder` (which may sit in
+    /// `folder.new` or `folder.old` after an interrupted save).
     public static func load(from folder: String) throws(TrainError) -> Checkpoint {
-        let files = try CheckpointFolder.read(from: folder)
+        let (files, folder) = try CrashSafeFolder.read(folder)
         func file(_ name: String) throws(TrainError) -> Data {
             guard let data = files[name] else {
                 throw .incompleteCheckpoint(directory: folder, reason: "the manifest does not list \(name)")

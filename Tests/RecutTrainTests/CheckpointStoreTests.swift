@@ -66,6 +66,44 @@ import Testing
         }
     }
 
+    @Test func aSaveStoppedAtAnyStepLoadsTheOldOrTheNewCheckpoint() throws {
+        let newWeights = Self.weights.map {
+            NamedTensor(name: $0.name, shape: $0.shape, values: [Float](repeating: 9, count: $0.values.count))
+        }
+        var newState = Self.state
+        newState.step += 1
+        for slot in CheckpointStore.Slot.allCases {
+            let state = slot == .last ? Self.state : nil, nextState = slot == .last ? newState : nil
+            var loadedNew: [Bool] = []
+            for steps in 1... {
+                let directory = TemporaryDirectory()
+                defer { directory.remove() }
+                let store = CheckpointStore(directory: directory.path)
+                try store.save(slot, tensors: Self.weights, config: TrainingConfig(), items: Self.items, state: state)
+                var done = 0, stopped = false
+                do {
+                    try CheckpointStore.save(
+                        to: store.folder(slot), tensors: newWeights, config: TrainingConfig(), items: Self.items,
+                        state: nextState) { () throws(TrainError) in
+                        done += 1
+                        if done == steps { throw .writeFailed(file: "simulated crash", reason: "") }
+                    }
+                } catch {
+                    stopped = true
+                }
+                let loaded = try store.load(slot)
+                let isNew = Self.sorted(loaded.tensors) == Self.sorted(newWeights)
+                #expect(isNew || Self.sorted(loaded.tensors) == Self.sorted(Self.weights))
+                #expect(loaded.state?.step == (isNew ? nextState : state)?.step)
+                loadedNew.append(isNew)
+                if !stopped { break }
+            }
+            // Old after the mkdir and each file; new from the manifest on (then 2 renames, a removal, done).
+            let files = slot == .last ? 5 : 3
+            #expect(loadedNew == Array(repeating: false, count: files + 1) + Array(repeating: true, count: 5), "\(slot)")
+        }
+    }
+
     @Test func itemIdsWithTabsAreRefused() {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
