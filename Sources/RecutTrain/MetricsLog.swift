@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 
 /// The summary of one training epoch: one line of the metrics log.
 public struct EpochMetrics: Codable, Sendable, Equatable {
@@ -38,9 +39,15 @@ public final class MetricsLog {
     public let path: String
     private let handle: FileHandle
 
-    /// Opens the log at `path`, truncating it, or appending when resuming a run.
-    public init(path: String, append: Bool = false) throws(TrainError) {
-        if append == false || !FileManager.default.fileExists(atPath: path) {
+    /// Opens the log at `path`, truncating it; or, when resuming a run at `resumingAt` epoch,
+    /// keeping the lines of the epochs before it and appending after them.
+    ///
+    /// A run killed after logging an epoch but before checkpointing it logs that epoch again
+    /// when resumed, so the lines of later epochs (and a line cut short by the kill) are dropped.
+    public init(path: String, resumingAt epoch: Int? = nil) throws(TrainError) {
+        if let epoch, FileManager.default.fileExists(atPath: path) {
+            try Self.keepEpochs(before: epoch, in: path)
+        } else {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw .writeFailed(file: path, reason: "cannot create the metrics log (does the folder exist?)")
             }
@@ -70,14 +77,38 @@ public final class MetricsLog {
         }
     }
 
+    /// Rewrites the log at `path` (atomically) with only its complete lines of epochs before `epoch`.
+    private static func keepEpochs(before epoch: Int, in path: String) throws(TrainError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(file: path, reason: "cannot read the metrics log to resume it")
+        }
+        let decoder = makeDecoder()
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        let kept = lines.filter { line in
+            (try? decoder.decode(EpochMetrics.self, from: Data(line))).map { $0.epoch < epoch } ?? false
+        }
+        guard kept.count < lines.count || data.last != UInt8(ascii: "\n") && !data.isEmpty else { return }
+        var rewritten = Data()
+        for line in kept {
+            rewritten.append(contentsOf: line)
+            rewritten.append(UInt8(ascii: "\n"))
+        }
+        try reportingDataErrors { () throws(DataError) in try AtomicFile.write(rewritten, to: path) }
+    }
+
+    private static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
     /// Reads every line of a metrics log.
     public static func read(from path: String) throws(TrainError) -> [EpochMetrics] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(file: path, reason: "no such file")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = makeDecoder()
         var records: [EpochMetrics] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             do {

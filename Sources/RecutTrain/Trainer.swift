@@ -119,10 +119,12 @@ public final class Trainer {
     public func run() throws -> TrainingResult {
         let metricsLog = try store.map { store throws(TrainError) in
             try makeFolder(store.directory)
-            return try MetricsLog(path: store.directory + "/metrics.jsonl", append: state.epoch > 0 || state.batchInEpoch > 0)
+            let resuming = state.epoch > 0 || state.batchInEpoch > 0
+            return try MetricsLog(path: store.directory + "/metrics.jsonl", resumingAt: resuming ? state.epoch : nil)
         }
         let epochs = config.resolvedEpochs
-        var stoppedEarly = false
+        // Derived from the saved state, so that a run killed after stopping early stays stopped.
+        var stoppedEarly = state.badEpochs >= config.resolvedPatience
         while state.epoch < epochs && !stoppedEarly {
             let start = DispatchTime.now().uptimeNanoseconds
             let batches = batcher.batches(epoch: state.epoch)

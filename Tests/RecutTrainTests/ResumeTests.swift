@@ -108,4 +108,20 @@ private struct SimulatedCrash: Error {}
                         backend: CPUBackend(), store: CheckpointStore(directory: directory.path))
         }
     }
+
+    /// A run that stopped early and is resumed (say after a kill before it exited) stays stopped.
+    @Test func resumingARunThatStoppedEarlyTrainsNoFurther() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = Self.config
+        config.epochs = 40
+        config.patience = 1
+        config.learningRate = 0.05
+        let first = try Self.trainer(config, output: directory.path).run()
+        try #require(first.stoppedEarly)
+        let again = try Self.resumed(from: directory.path).run()
+        #expect(again.epochsTrained == first.epochsTrained)
+        #expect(again.stoppedEarly)
+        #expect(try MetricsLog.read(from: directory.path + "/metrics.jsonl").count == first.epochsTrained)
+    }
 }

@@ -86,15 +86,23 @@ private final class Recorder {
         #expect(read.count == 2 && read[0] == first && read[1].trainLoss.isNaN)
     }
 
-    @Test func appendingKeepsEarlierEpochs() throws {
+    @Test func resumingKeepsOnlyEarlierEpochs() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path + "/metrics.jsonl"
-        let record = EpochMetrics(epoch: 0, trainLoss: 1, eventsPerSecond: 1, seconds: 1, validation: [:])
-        try MetricsLog(path: path).write(record)
-        try MetricsLog(path: path, append: true).write(record)
-        #expect(try MetricsLog.read(from: path).count == 2)
-        try MetricsLog(path: path).write(record)
+        func record(_ epoch: Int) -> EpochMetrics {
+            EpochMetrics(epoch: epoch, trainLoss: 1, eventsPerSecond: 1, seconds: 1, validation: [:])
+        }
+        let log = try MetricsLog(path: path)
+        for epoch in 0..<3 { try log.write(record(epoch)) }
+        // A kill mid-write leaves a cut line; resuming at epoch 2 drops it and epoch 2's line.
+        let handle = FileHandle(forWritingAtPath: path)!
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"epoch":3,"ev"#.utf8))
+        try handle.close()
+        try MetricsLog(path: path, resumingAt: 2).write(record(2))
+        #expect(try MetricsLog.read(from: path).map(\.epoch) == [0, 1, 2])
+        try MetricsLog(path: path).write(record(0))
         #expect(try MetricsLog.read(from: path).count == 1)
         #expect(throws: TrainError.self) { try MetricsLog(path: directory.path + "/absent/metrics.jsonl") }
     }
