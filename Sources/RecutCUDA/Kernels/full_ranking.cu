@@ -89,7 +89,7 @@ extern "C" __global__ void full_ranking_select_f32(const float *scores, int widt
     int begin = blockIdx.x * RANKING_SEGMENT, end = min(width, begin + RANKING_SEGMENT);
     const float *rowScores = scores + (long long)row * width;
     float threshold = thresholds[user];
-    if (isnan(threshold)) threshold = RECUT_NEGATIVE_INFINITY;
+    if (threshold != threshold) threshold = RECUT_NEGATIVE_INFINITY;  // NaN
     int target = targets[user];
     float admit = admission[user];
     if (threadIdx.x == 0) kept = 0;
