@@ -27,6 +27,7 @@ public enum KernelSources {
         source("elementwise.cu", PackageResources.elementwise_cu),
         source("embedding.cu", PackageResources.embedding_cu),
         source("flash_attention.cu", PackageResources.flash_attention_cu),
+        source("full_ranking.cu", PackageResources.full_ranking_cu),
         source("gathered_dot.cu", PackageResources.gathered_dot_cu),
         source("layer_norm.cu", PackageResources.layer_norm_cu),
         source("loss_reductions.cu", PackageResources.loss_reductions_cu),
@@ -83,6 +84,11 @@ enum Kernel: String, CaseIterable {
     case gatheredDotBackward = "gathered_dot_backward_f32"
     case countNonzero = "count_nonzero_i32"
     case sum = "sum_f32"
+    case fullRankingReset = "full_ranking_reset"
+    case fullRankingMask = "full_ranking_mask_f32"
+    case fullRankingSelect = "full_ranking_select_f32"
+    case fullRankingMerge = "full_ranking_merge"
+    case fullRankingItems = "full_ranking_items"
 
     /// The kernel file that defines this kernel.
     var file: String {
@@ -102,6 +108,8 @@ enum Kernel: String, CaseIterable {
         case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy: "sampled_losses.cu"
         case .gatheredDotForward, .gatheredDotBackward: "gathered_dot.cu"
         case .countNonzero, .sum: "loss_reductions.cu"
+        case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
+            "full_ranking.cu"
         }
     }
 }

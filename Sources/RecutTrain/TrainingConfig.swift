@@ -1,3 +1,4 @@
+import RecutCore
 import RecutData
 
 /// Every setting of `recut train`, with defaults that match the PyTorch reference run
@@ -314,8 +315,9 @@ public struct TrainingConfig: Sendable, Equatable {
         try check(patience.map { $0 >= 1 } ?? true, .patience, patience, "must be at least 1")
         try check(checkpointEvery.map { $0 >= 1 } ?? true, .checkpointEvery, checkpointEvery, "must be at least 1 (or none)")
         try check(!output.isEmpty, .output, output, "must name a folder")
-        try check(!evaluationKs.isEmpty && evaluationKs.allSatisfy { $0 >= 1 }, .evaluationKs,
-                  evaluationKs.map(String.init).joined(separator: ","), "must list cut-offs of at least 1")
+        try check(!evaluationKs.isEmpty && evaluationKs.allSatisfy { $0 >= 1 && $0 <= CatalogRanking.maximumTopCount },
+                  .evaluationKs, evaluationKs.map(String.init).joined(separator: ","),
+                  "must list cut-offs in 1...\(CatalogRanking.maximumTopCount)")
         try check(syntheticUsers >= 1, .syntheticUsers, syntheticUsers, "must be at least 1")
         try check(syntheticItems >= 1, .syntheticItems, syntheticItems, "must be at least 1")
         try check(syntheticMeanLength >= 1, .syntheticMeanLength, syntheticMeanLength, "must be at least 1")

@@ -101,6 +101,7 @@ final class BackendSelftest {
             checkLosses(lossSubject)
             checkTrainingStep(lossSubject)
         }
+        if let rankingSubject = subject as? any RankingBackend { checkRanking(rankingSubject) }
         return results
     }
 

@@ -34,6 +34,42 @@ public struct FullRankingEvaluator: Sendable {
         inputs: Sequences, targets: [Int32], batchSize: Int,
         scorer: (_ cases: Range<Int>, _ scores: inout [Float]) throws -> Void
     ) rethrows -> RankingMetrics {
+        let workers = try rankAll(inputs: inputs, targets: targets, batchSize: batchSize, scorer: scorer) { _ in
+            RankingMetrics(ks: ks, catalogSize: catalogSize)
+        } record: { metrics, _, rank, topItems in
+            metrics.add(rank: rank, topItems: topItems)
+        }
+        var total = RankingMetrics(ks: ks, catalogSize: catalogSize)
+        for worker in workers { total.merge(worker) }
+        return total
+    }
+
+    /// Each case's rank and top list (of the largest cutoff's length), scored as `evaluate` scores them.
+    ///
+    /// The reference that the `RankingBackend` ops are checked against.
+    public func rankings(
+        inputs: Sequences, targets: [Int32], batchSize: Int,
+        scorer: (_ cases: Range<Int>, _ scores: inout [Float]) throws -> Void
+    ) rethrows -> CaseRankings {
+        let topCount = ks.max()!
+        let output = CaseRankingsBuffer(count: targets.count, topCount: topCount)
+        _ = try rankAll(inputs: inputs, targets: targets, batchSize: batchSize, scorer: scorer) { _ in
+            output
+        } record: { output, caseIndex, rank, topItems in
+            output.ranks[caseIndex] = Int32(rank)
+            for (position, item) in topItems.enumerated() { output.topItems[caseIndex * topCount + position] = item }
+        }
+        return CaseRankings(topCount: topCount, ranks: Array(output.ranks), topItems: Array(output.topItems))
+    }
+
+    /// Scores the cases batch by batch and hands each case's rank and top list to `record`,
+    /// with the accumulator of the worker that ranked it; returns the workers' accumulators.
+    private func rankAll<Accumulator>(
+        inputs: Sequences, targets: [Int32], batchSize: Int,
+        scorer: (_ cases: Range<Int>, _ scores: inout [Float]) throws -> Void,
+        makeAccumulator: (Int) -> Accumulator,
+        record: @escaping @Sendable (inout Accumulator, _ caseIndex: Int, _ rank: Int, _ topItems: UnsafeBufferPointer<Int32>) -> Void
+    ) rethrows -> [Accumulator] {
         precondition(inputs.count == targets.count, "\(inputs.count) input sequences but \(targets.count) targets")
         precondition(batchSize > 0, "batch size must be at least 1 (got \(batchSize))")
         for (index, target) in targets.enumerated() {
@@ -45,8 +81,8 @@ public struct FullRankingEvaluator: Sendable {
         }
         let rowWidth = catalogSize + 1
         let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batchSize))
-        let workers = (0..<workerCount).map { _ in
-            RankingWorker(metrics: RankingMetrics(ks: ks, catalogSize: catalogSize), selector: TopItemSelector(capacity: ks.max()!))
+        let workers = (0..<workerCount).map { w in
+            RankingWorker(accumulator: makeAccumulator(w), selector: TopItemSelector(capacity: ks.max()!))
         }
         var scores: [Float] = []
         for start in stride(from: 0, to: targets.count, by: batchSize) {
@@ -66,20 +102,21 @@ public struct FullRankingEvaluator: Sendable {
                             let worker = workers[w]
                             let rowRange = cases.count * w / activeWorkers..<cases.count * (w + 1) / activeWorkers
                             for row in rowRange {
-                                rankRow(row, of: rows, selector: &worker.selector, into: &worker.metrics)
+                                let rank = rankRow(row, of: rows, selector: &worker.selector)
+                                worker.selector.drainBestFirst {
+                                    record(&worker.accumulator, rows.firstCase + row, rank, $0)
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        var total = RankingMetrics(ks: ks, catalogSize: catalogSize)
-        for worker in workers { total.merge(worker.metrics) }
-        return total
+        return workers.map(\.accumulator)
     }
 
-    /// Masks, ranks and selects the top list of one row, and adds the case to `metrics`.
-    private func rankRow(_ row: Int, of rows: RowSource, selector: inout TopItemSelector, into metrics: inout RankingMetrics) {
+    /// Masks and ranks one row and leaves its top list in `selector`; returns the target's rank.
+    private func rankRow(_ row: Int, of rows: RowSource, selector: inout TopItemSelector) -> Int {
         let scores = rows.scores.baseAddress! + row * rows.rowWidth
         let caseIndex = rows.firstCase + row
         let target = Int(rows.targets[caseIndex])
@@ -93,23 +130,16 @@ public struct FullRankingEvaluator: Sendable {
         let threshold = targetScore.isNaN ? -Float.infinity : targetScore
         // Two passes over the row: a SIMD count (a per-item branch mispredicts on real scores),
         // then the selection, whose heap is rarely touched once full.
-        let rank = Self.countScores(above: threshold, in: UnsafeBufferPointer(start: scores + 1, count: catalogSize))
-        var admission = selector.admissionScore
-        for item in 1...catalogSize {
-            let score = scores[item]
-            // Strict: items come in ascending id order, so one tying the worst kept item loses the tie.
-            if score > admission {
-                selector.offer(item: Int32(item), score: score)
-                admission = selector.admissionScore
-            }
-        }
-        selector.drainBestFirst { metrics.add(rank: rank, topItems: $0) }
+        let items = UnsafeBufferPointer(start: scores + 1, count: catalogSize)
+        let rank = Self.countScores(above: threshold, in: items)
+        selector.offer(scores: items, firstItem: 1)
+        return rank
     }
 }
 
 extension FullRankingEvaluator {
     /// Number of entries of `scores` strictly greater than `threshold` (NaN entries never count).
-    fileprivate static func countScores(above threshold: Float, in scores: UnsafeBufferPointer<Float>) -> Int {
+    public static func countScores(above threshold: Float, in scores: UnsafeBufferPointer<Float>) -> Int {
         let lanes = SIMD8<Float>.scalarCount
         let wideThreshold = SIMD8<Float>(repeating: threshold)
         let raw = UnsafeRawPointer(scores.baseAddress!)
@@ -142,12 +172,31 @@ private struct RowSource: @unchecked Sendable {
 }
 
 /// A worker's accumulator and top-list scratch, reused across batches; only its own worker touches it.
-private final class RankingWorker: @unchecked Sendable {
-    var metrics: RankingMetrics
+private final class RankingWorker<Accumulator>: @unchecked Sendable {
+    var accumulator: Accumulator
     var selector: TopItemSelector
 
-    init(metrics: RankingMetrics, selector: TopItemSelector) {
-        self.metrics = metrics
+    init(accumulator: Accumulator, selector: TopItemSelector) {
+        self.accumulator = accumulator
         self.selector = selector
+    }
+}
+
+/// The per-case outputs of `rankings`, written by the workers at disjoint indices (raw memory:
+/// concurrent writes through an array property would conflict under exclusivity checking).
+private final class CaseRankingsBuffer: @unchecked Sendable {
+    let ranks: UnsafeMutableBufferPointer<Int32>
+    let topItems: UnsafeMutableBufferPointer<Int32>
+
+    init(count: Int, topCount: Int) {
+        ranks = .allocate(capacity: count)
+        ranks.initialize(repeating: 0)
+        topItems = .allocate(capacity: count * topCount)
+        topItems.initialize(repeating: 0)
+    }
+
+    deinit {
+        ranks.deallocate()
+        topItems.deallocate()
     }
 }

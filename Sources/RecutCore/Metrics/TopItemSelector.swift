@@ -47,6 +47,20 @@ public struct TopItemSelector: Sendable {
         }
     }
 
+    /// Offers `scores[i]` as item `firstItem + i` for every i; callers go in ascending item order.
+    ///
+    /// Strict admission: a later item tying the worst kept one loses the tie, as its id is higher.
+    public mutating func offer(scores: UnsafeBufferPointer<Float>, firstItem: Int) {
+        var admission = admissionScore
+        for index in scores.indices {
+            let score = scores[index]
+            if score > admission {
+                offer(item: Int32(firstItem + index), score: score)
+                admission = admissionScore
+            }
+        }
+    }
+
     /// Calls `body` with the kept items best first, then empties the selector for the next case.
     public mutating func drainBestFirst<Result>(_ body: (UnsafeBufferPointer<Int32>) throws -> Result) rethrows -> Result {
         // Heap sort: move the worst remaining entry behind the shrinking heap, so the best end up first.

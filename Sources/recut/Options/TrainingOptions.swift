@@ -35,7 +35,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Stop after this many epochs without a better validation NDCG (default: \(TrainingConfig.FileDefaults.patience) with a file, \(TrainingConfig.SyntheticDefaults.patience) synthetic).")
     var patience: Int?
     @Option(help: "Seed of initialisation, shuffles, negatives and dropout (default 0).") var seed: Int?
-    @Option(help: "Device: auto, cpu or cuda (default auto: cpu in this build).") var device: String?
+    @Option(help: "Device: auto, cpu or cuda (default auto: cuda when the driver loads, else cpu).") var device: String?
     @Option(help: "Output folder for checkpoints and metrics (default runs/recut).") var output: String?
     @Option(help: "Validation cut-offs, comma-separated; the first picks the best epoch (default 10).") var evalKs: String?
     @Flag(inversion: .prefixedNo, help: "Mask the input items when ranking validation cases (default off).")

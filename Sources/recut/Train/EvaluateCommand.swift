@@ -12,13 +12,18 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "A run's output folder (its best/ checkpoint is used) or a checkpoint folder.")
     var checkpoint: String
 
+    @Option(help: "Device: auto, cpu or cuda (default: the checkpoint's setting).")
+    var device: TrainingConfig.Device?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
         let folder = CheckpointArgument.folder(checkpoint)
         let saved = try CheckpointStore.load(from: folder)
-        let setup = try RunSetup(config: saved.config)
+        var config = saved.config
+        if let device { config.device = device }
+        let setup = try RunSetup(config: config)
         guard saved.items == setup.loaded.dataset.items.names else {
             throw CommandFailure("\(folder): the data's items differ from the checkpoint's; has \(saved.config.data ?? "the synthetic data") changed?")
         }

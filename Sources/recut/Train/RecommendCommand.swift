@@ -21,6 +21,9 @@ struct RecommendCommand: ParsableCommand {
     @Option(name: .short, help: "How many items to recommend.")
     var k = 10
 
+    @Option(help: "Device: auto, cpu or cuda (default: the checkpoint's setting).")
+    var device: TrainingConfig.Device?
+
     @Flag(help: "Print JSON instead of lines.")
     var json = false
 
@@ -52,7 +55,7 @@ struct RecommendCommand: ParsableCommand {
             }
             history = names.map { itemIDs[$0]! }
         }
-        let model = try saved.makeModel(backend: try RunSetup.backend(for: saved.config.device), folder: folder, maximumBatch: 1)
+        let model = try saved.makeModel(backend: try RunSetup.backend(for: device ?? saved.config.device), folder: folder, maximumBatch: 1)
         let recommended = ModelRanking(model: model).recommend(after: history, count: k)
         if json {
             let entries = recommended.map { Recommendation(item: saved.items[Int($0.item)], score: $0.score) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecutCPU
+import RecutCUDA
 import RecutCore
 import RecutData
 import RecutTrain
@@ -21,13 +22,38 @@ struct RunSetup {
             + "\(split.validation.count) validation and \(split.test.count) test cases")
     }
 
-    /// The backend of a device setting; only the CPU exists in this build.
+    /// The backend of a device setting: `cuda` needs a working GPU; `auto` takes CUDA when the
+    /// driver loads and the CPU otherwise (a driver that loads but fails is reported, not skipped).
     static func backend(for device: TrainingConfig.Device) throws -> any LossBackend {
         switch device {
-        case .auto, .cpu:
-            return CPUBackend()
+        case .cpu:
+            return announce(CPUBackend())
         case .cuda:
-            throw CommandFailure("--device cuda: the CUDA backend is not available in this build; use --device cpu (or auto)")
+            do {
+                return announce(try CUDABackend())
+            } catch {
+                throw CommandFailure("--device cuda: \(error)")
+            }
+        case .auto:
+            do {
+                return announce(try CUDABackend())
+            } catch .noDriver {
+                return announce(CPUBackend())
+            } catch {
+                throw CommandFailure("--device auto: the CUDA driver loaded but the GPU is unusable: \(error); "
+                                     + "use --device cpu")
+            }
         }
+    }
+
+    /// Logs which device computes the run and returns `backend`.
+    private static func announce(_ backend: any LossBackend) -> any LossBackend {
+        if let cuda = backend as? CUDABackend {
+            log("device: \(cuda.name) (\(cuda.driver.deviceName), sm_\(cuda.driver.architecture), "
+                + "driver \(cuda.driver.driverVersion))")
+        } else {
+            log("device: \(backend.name)")
+        }
+        return backend
     }
 }

@@ -1,0 +1,95 @@
+import RecutCore
+
+extension CPUBackend: RankingBackend {
+    /// Scores `rowsPerChunk` users against `tileWidth` items at a time (one BLAS product), then
+    /// masks, counts and selects each row of the tile with the `FullRankingEvaluator` logic.
+    public func rankCatalog(ranks: Tensor, topItems: Tensor, hidden: Tensor, table: Tensor, targets: Tensor,
+                            maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
+                            maskWidth: Int, topCount: Int) {
+        CatalogRanking.checkArguments(ranks: ranks, topItems: topItems, hidden: hidden, table: table, targets: targets,
+                                      maskedItems: maskedItems, users: users, catalogSize: catalogSize,
+                                      dimension: dimension, maskWidth: maskWidth, topCount: topCount)
+        guard users > 0 else { return }
+        let rowsPerChunk = min(users, 64), tileWidth = min(catalogSize, 8192)
+        let tile = makeTensor(shape: [rowsPerChunk * tileWidth], dtype: table.dtype)
+        // float64 tiles are ranked in float32, as the evaluator ranks downloaded float32 scores.
+        let narrowTile = UnsafeMutablePointer<Float>.allocate(capacity: table.dtype == .float32 ? 0 : rowsPerChunk * tileWidth)
+        defer { narrowTile.deallocate() }
+        let targetIDs = targets.pointer(as: Int32.self)
+        let masks = maskWidth > 0 ? maskedItems.map { $0.pointer(as: Int32.self) } : nil
+        let thresholds = targetScores(hidden: hidden, table: table, targets: targetIDs, users: users, dimension: dimension)
+        var selectors = (0..<rowsPerChunk).map { _ in TopItemSelector(capacity: topCount) }
+        var rowRanks = [Int](repeating: 0, count: rowsPerChunk)
+        for chunkStart in stride(from: 0, to: users, by: rowsPerChunk) {
+            let rows = min(rowsPerChunk, users - chunkStart)
+            for index in 0..<rows { rowRanks[index] = 0 }
+            for tileStart in stride(from: 1, through: catalogSize, by: tileWidth) {
+                let width = min(tileWidth, catalogSize + 1 - tileStart)
+                matmul(tile, hidden.view(offset: chunkStart * dimension, shape: [rows, dimension]),
+                       table.view(offset: tileStart * dimension, shape: [width, dimension]),
+                       rows: rows, columns: width, inner: dimension, transposeA: false, transposeB: true, alpha: 1, beta: 0)
+                let scores: UnsafeMutablePointer<Float>
+                if table.dtype == .float32 {
+                    scores = tile.pointer(as: Float.self)
+                } else {
+                    let wide = tile.pointer(as: Double.self)
+                    scores = narrowTile
+                    for index in 0..<rows * width { scores[index] = Float(wide[index]) }
+                }
+                let tileItems = tileStart..<tileStart + width
+                selectors.withUnsafeMutableBufferPointer { selectors in
+                    rowRanks.withUnsafeMutableBufferPointer { rowRanks in
+                        nonisolated(unsafe) let selectors = selectors, rowRanks = rowRanks
+                        // Each chunk of rows owns its rows of the tile, its selectors and its counts.
+                        parallelChunks(count: rows, minimumChunk: 4) { _, rowRange in
+                            for row in rowRange {
+                                let user = chunkStart + row
+                                let target = Int(targetIDs[user])
+                                let rowStart = scores + row * width
+                                if let masks {
+                                    for slot in 0..<maskWidth {
+                                        let item = Int(masks[user * maskWidth + slot])
+                                        if item != target && tileItems.contains(item) { rowStart[item - tileStart] = -.infinity }
+                                    }
+                                }
+                                let items = UnsafeBufferPointer(start: rowStart, count: width)
+                                var above = FullRankingEvaluator.countScores(above: thresholds[user], in: items)
+                                // The target never outranks itself, whatever the rounding of its two products.
+                                if tileItems.contains(target) && items[target - tileStart] > thresholds[user] { above -= 1 }
+                                rowRanks[row] += above
+                                selectors[row].offer(scores: items, firstItem: tileStart)
+                            }
+                        }
+                    }
+                }
+            }
+            let rankOutput = ranks.pointer(as: Int32.self), topOutput = topItems.pointer(as: Int32.self)
+            for row in 0..<rows {
+                let user = chunkStart + row
+                rankOutput[user] = Int32(rowRanks[row])
+                selectors[row].drainBestFirst { listed in
+                    for position in 0..<topCount {
+                        topOutput[user * topCount + position] = position < listed.count ? listed[position] : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each user's target score as float32, -infinity for NaN (as `FullRankingEvaluator` counts it).
+    private func targetScores(hidden: Tensor, table: Tensor, targets: UnsafeMutablePointer<Int32>,
+                              users: Int, dimension: Int) -> [Float] {
+        func scores<S: CPUScalar>(_ hidden: UnsafeMutablePointer<S>, _ table: UnsafeMutablePointer<S>) -> [Float] {
+            (0..<users).map { user in
+                let row = table + Int(targets[user]) * dimension, state = hidden + user * dimension
+                var dot = S.zero
+                for column in 0..<dimension { dot += state[column] * row[column] }
+                let score = Float(dot)
+                return score.isNaN ? -.infinity : score
+            }
+        }
+        return table.dtype == .float32
+            ? scores(hidden.pointer(as: Float.self), table.pointer(as: Float.self))
+            : scores(hidden.pointer(as: Double.self), table.pointer(as: Double.self))
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+import RecutTrain
+
+/// Lets `--device auto|cpu|cuda` name a `TrainingConfig.Device` directly.
+extension TrainingConfig.Device: ExpressibleByArgument {}
