@@ -26,7 +26,7 @@ let package = Package(
         .target(
             name: "RecutTrain",
             dependencies: [
-                "RecutCore",
+                "RecutCore", "RecutData",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -47,7 +47,7 @@ let package = Package(
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
-        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain"]),
+        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )

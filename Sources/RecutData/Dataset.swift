@@ -22,5 +22,5 @@ public struct Dataset: Sendable, Equatable {
     /// Number of real items (the padding id excluded).
     public var itemCount: Int { items.count - 1 }
     /// Number of events.
-    public var interactionCount: Int { sequences.items.count }
+    public var interactionCount: Int { sequences.eventCount }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 
 /// A folder of files saved together, complete if and only if its manifest exists and every
 /// file it lists is present with the listed size and checksum.
@@ -20,16 +21,16 @@ public enum CheckpointFolder {
         } catch {
             throw .writeFailed(file: directory, reason: "cannot create the folder: \(error.localizedDescription)")
         }
-        try AtomicFile.remove(directory + "/" + manifestName)
+        try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(directory + "/" + manifestName) }
         var entries: [Manifest.Entry] = []
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
-            try AtomicFile.write(data, to: directory + "/" + name)
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.write(data, to: directory + "/" + name) }
             entries.append(Manifest.Entry(name: name, bytes: data.count, checksum: checksum(data)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let manifest = try! encoder.encode(Manifest(files: entries))
-        try AtomicFile.write(manifest, to: directory + "/" + manifestName)
+        try reportingDataErrors { () throws(DataError) in try AtomicFile.write(manifest, to: directory + "/" + manifestName) }
     }
 
     /// Reads every file the manifest lists, checking sizes and checksums.

@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 
 /// Where a run stands, saved with its last checkpoint so that training can resume exactly.
 ///
@@ -7,6 +8,11 @@ import Foundation
 public struct TrainerState: Codable, Sendable, Equatable {
     /// Epochs completed.
     public var epoch: Int
+    /// Batches of epoch `epoch` already trained (0 at an epoch boundary): where a mid-epoch
+    /// checkpoint resumes.
+    public var batchInEpoch: Int
+    /// Sum of the batch losses of those batches, so that the epoch's mean loss survives a resume.
+    public var epochLossSum: Double
     /// Optimizer steps taken (drives the learning-rate schedule).
     public var step: Int
     /// Best validation metric so far; nil before the first evaluation.
@@ -25,10 +31,12 @@ public struct TrainerState: Codable, Sendable, Equatable {
 
     /// Groups the resume state.
     public init(
-        epoch: Int, step: Int, bestMetric: Double?, bestEpoch: Int, badEpochs: Int, seed: Int,
-        randomStates: [String: UInt64] = [:], tensors: [NamedTensor] = []
+        epoch: Int, batchInEpoch: Int = 0, epochLossSum: Double = 0, step: Int, bestMetric: Double?, bestEpoch: Int,
+        badEpochs: Int, seed: Int, randomStates: [String: UInt64] = [:], tensors: [NamedTensor] = []
     ) {
         self.epoch = epoch
+        self.batchInEpoch = batchInEpoch
+        self.epochLossSum = epochLossSum
         self.step = step
         self.bestMetric = bestMetric
         self.bestEpoch = bestEpoch
@@ -41,6 +49,8 @@ public struct TrainerState: Codable, Sendable, Equatable {
     /// `tensors` is left out: it is stored as safetensors, not JSON.
     enum CodingKeys: String, CodingKey {
         case epoch, step, seed
+        case batchInEpoch = "batch_in_epoch"
+        case epochLossSum = "epoch_loss_sum"
         case bestMetric = "best_metric"
         case bestEpoch = "best_epoch"
         case badEpochs = "bad_epochs"
@@ -51,6 +61,8 @@ public struct TrainerState: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             epoch: try container.decode(Int.self, forKey: .epoch),
+            batchInEpoch: try container.decodeIfPresent(Int.self, forKey: .batchInEpoch) ?? 0,
+            epochLossSum: try container.decodeIfPresent(Double.self, forKey: .epochLossSum) ?? 0,
             step: try container.decode(Int.self, forKey: .step),
             bestMetric: try container.decodeIfPresent(Double.self, forKey: .bestMetric),
             bestEpoch: try container.decode(Int.self, forKey: .bestEpoch),
@@ -80,7 +92,7 @@ public struct ModelShape: Codable, Sendable, Equatable {
         self.dimension = config.dimension
         self.blocks = config.blocks
         self.heads = config.heads
-        self.maxLength = config.maxLength
+        self.maxLength = config.resolvedMaxLength
     }
 
     enum CodingKeys: String, CodingKey {
@@ -173,8 +185,8 @@ public struct CheckpointStore: Sendable {
             files[FileName.trainerState] = try! encoder.encode(state)
         } else {
             // A stale state from an earlier save must not sit beside new weights.
-            try AtomicFile.remove(folder + "/" + FileName.trainerTensors)
-            try AtomicFile.remove(folder + "/" + FileName.trainerState)
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerTensors) }
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.remove(folder + "/" + FileName.trainerState) }
         }
         try CheckpointFolder.write(files, to: folder)
     }

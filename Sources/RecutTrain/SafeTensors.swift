@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 
 #if _endian(big)
 #error("SafeTensors writes host-order bytes and the format is little-endian")
@@ -70,7 +71,7 @@ public struct SafeTensors: Sendable, Equatable {
 
     /// Writes the file atomically (see `AtomicFile`).
     public func write(to path: String) throws(TrainError) {
-        try AtomicFile.write(encoded(), to: path)
+        try reportingDataErrors { () throws(DataError) in try AtomicFile.write(encoded(), to: path) }
     }
 
     /// Reads and validates the file at `path`.

@@ -1,3 +1,5 @@
+import RecutData
+
 /// Everything that can go wrong while configuring, checkpointing or logging a training run,
 /// phrased for the user to fix.
 public enum TrainError: Error, CustomStringConvertible, Equatable {
@@ -13,6 +15,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
     case unknownSetting(key: String, file: String, known: [String])
     /// A setting has a value of the wrong kind or outside its range.
     case invalidSetting(key: String, value: String, source: String, reason: String)
+    /// Reading, preprocessing or splitting the data failed.
+    case data(DataError)
 
     public var description: String {
         switch self {
@@ -25,6 +29,7 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
             "\(file): unknown setting '\(key)'; known settings: \(known.joined(separator: ", "))"
         case .invalidSetting(let key, let value, let source, let reason):
             "\(source): setting '\(key)' = '\(value)': \(reason)"
+        case .data(let error): error.description
         }
     }
 }

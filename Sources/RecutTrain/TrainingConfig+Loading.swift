@@ -1,4 +1,5 @@
 import Foundation
+import RecutData
 import TOMLKit
 import Yams
 
@@ -34,8 +35,11 @@ extension TrainingConfig {
     /// This configuration with some settings replaced by text values, as flags give them.
     ///
     /// Numbers and flags are parsed by the setting's type (`true`/`false`/`yes`/`no`/`1`/`0`
-    /// for switches), lists are comma-separated (`eval-ks = "10,20"`), and `none` clears an
-    /// optional setting (`grad-clip`, `split-cut`, `data`, `columns`).
+    /// for switches), lists are comma-separated (`eval-ks = "10,20"`), `none` clears an
+    /// optional setting (`grad-clip`, `cut-time`, `data`, `columns`) and `auto` resets one that
+    /// depends on the data (`format`, `max-length`, `epochs`, `patience`). A cut or a split
+    /// given here replaces the split settings the configuration had: `cut-time` drops an
+    /// earlier `cut-quantile` and the reverse, and `split = leave-one-out` drops both.
     public func applying(overrides: [String: String], source: String = "command line") throws(TrainError) -> TrainingConfig {
         var settings: [(key: String, value: RawSetting)] = []
         for (key, text) in overrides.sorted(by: { $0.key < $1.key }) {
@@ -66,8 +70,8 @@ extension TrainingConfig {
     /// Writes the settings atomically as TOML or YAML, chosen by the extension of `path`.
     public func write(to path: String) throws(TrainError) {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "toml": try AtomicFile.write(Data(tomlText().utf8), to: path)
-        case "yaml", "yml": try AtomicFile.write(Data(yamlText().utf8), to: path)
+        case "toml": try reportingDataErrors { () throws(DataError) in try AtomicFile.write(Data(tomlText().utf8), to: path) }
+        case "yaml", "yml": try reportingDataErrors { () throws(DataError) in try AtomicFile.write(Data(yamlText().utf8), to: path) }
         default: throw .writeFailed(file: path, reason: "unknown config format; name the file .toml, .yaml or .yml")
         }
     }
@@ -77,14 +81,28 @@ extension TrainingConfig {
     private func merging(_ settings: [(key: String, value: RawSetting)], source: String) throws(TrainError) -> TrainingConfig {
         let encoded = try! JSONEncoder().encode(self)
         var object = try! JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        let given = Set(settings.map(\.key))
+        let cutTime = CodingKeys.cutTime.rawValue, cutQuantile = CodingKeys.cutQuantile.rawValue
+        if given.contains(cutTime) && !given.contains(cutQuantile) { object[cutQuantile] = nil }
+        if given.contains(cutQuantile) && !given.contains(cutTime) { object[cutTime] = nil }
         for (key, raw) in settings {
             let setting = CodingKeys(rawValue: key)!
             object[key] = try setting.kind.normalize(raw, key: key, source: source)
+        }
+        if given.contains(CodingKeys.split.rawValue) && object[CodingKeys.split.rawValue] as? String == TrainingConfig.SplitName.leaveOneOut.rawValue
+            && given.isDisjoint(with: [cutTime, cutQuantile]) {
+            object[cutTime] = nil
+            object[cutQuantile] = nil
         }
         let merged = try! JSONSerialization.data(withJSONObject: object)
         let config: TrainingConfig
         do {
             config = try JSONDecoder().decode(TrainingConfig.self, from: merged)
+        } catch DecodingError.dataCorrupted(let context) {
+            // Only the split's combination of keys is checked at decoding.
+            let split = [CodingKeys.split.rawValue, cutTime, cutQuantile].map { "\($0) = \(object[$0].map { "\($0)" } ?? "none")" }
+            throw .invalidSetting(key: CodingKeys.split.rawValue, value: split.joined(separator: ", "), source: source,
+                                  reason: context.debugDescription)
         } catch {
             // Normalization already checked every type, so this is a bug rather than bad input.
             preconditionFailure("\(source): settings that passed their checks do not decode: \(error)")
@@ -154,12 +172,15 @@ enum RawSetting {
 indirect enum SettingKind {
     case text, integer, number, flag, textList, integerList
     case choice([String])
+    /// nil when the value is `none`.
     case optional(SettingKind)
+    /// nil when the value is `auto`: the setting then takes a default that depends on the data.
+    case automatic(SettingKind)
 
     var isList: Bool {
         switch self {
         case .textList, .integerList: true
-        case .optional(let wrapped): wrapped.isList
+        case .optional(let wrapped), .automatic(let wrapped): wrapped.isList
         default: false
         }
     }
@@ -170,8 +191,8 @@ indirect enum SettingKind {
             .invalidSetting(key: key, value: raw.description, source: source, reason: reason)
         }
         switch (self, raw) {
-        case (.optional, .text("none")): return nil
-        case (.optional(let wrapped), _): return try wrapped.normalize(raw, key: key, source: source)
+        case (.optional, .text("none")), (.automatic, .text("auto")): return nil
+        case (.optional(let wrapped), _), (.automatic(let wrapped), _): return try wrapped.normalize(raw, key: key, source: source)
         case (.text, .text(let text)): return text
         case (.choice(let choices), .text(let text)):
             guard choices.contains(text) else { throw invalid("expected one of \(choices.joined(separator: ", "))") }
@@ -197,7 +218,8 @@ indirect enum SettingKind {
         case (.integerList, .list(let items)):
             return try items.map { item throws(TrainError) in try SettingKind.integer.normalize(item, key: key, source: source)! }
         case (.textList, _), (.integerList, _): throw invalid("expected a list")
-        case (.text, _), (.choice, _): throw invalid("expected text")
+        case (.text, _): throw invalid("expected text")
+        case (.choice(let choices), _): throw invalid("expected one of \(choices.joined(separator: ", "))")
         case (.integer, _): throw invalid("expected a whole number")
         case (.number, _): throw invalid("expected a number")
         case (.flag, _): throw invalid("expected true or false")
@@ -222,32 +244,37 @@ extension TrainingConfig.CodingKeys {
     /// How this setting's value is read.
     var kind: SettingKind {
         switch self {
-        case .data: .optional(.text)
-        case .format: .choice(TrainingConfig.InputFormat.allCases.map(\.rawValue))
-        case .columns: .optional(.textList)
-        case .split: .choice(TrainingConfig.SplitMethod.allCases.map(\.rawValue))
-        case .splitCut: .optional(.number)
+        case .data, .columns, .cacheDirectory: .optional(.text)
+        case .format: .automatic(.choice(InteractionFormat.allCases.map(\.rawValue)))
+        case .skipBadRows, .dropRepeats, .cache: .flag
+        case .minimumRating: .optional(.number)
+        case .userCore, .itemCore: .integer
+        case .split: .choice(TrainingConfig.SplitName.allCases.map(\.rawValue))
+        case .cutTime, .cutQuantile: .optional(.number)
+        case .syntheticUsers, .syntheticItems, .syntheticMeanLength, .syntheticSeed: .integer
         case .loss: .choice(TrainingConfig.Loss.allCases.map(\.rawValue))
         case .negatives: .integer
         case .sampler: .choice(TrainingConfig.Sampler.allCases.map(\.rawValue))
-        case .negativeGranularity: .choice(TrainingConfig.NegativeGranularity.allCases.map(\.rawValue))
-        case .logQCorrection: .flag
+        case .negativeGranularity: .choice(NegativeGranularity.allCases.map(\.rawValue))
+        case .collisions: .choice(CollisionPolicy.allCases.map(\.rawValue))
+        case .logQCorrection, .gradientFiltering: .flag
         case .gbceT: .number
-        case .maxLength, .dimension, .blocks, .heads: .integer
+        case .maxLength: .automatic(.integer)
+        case .dimension, .blocks, .heads: .integer
         case .dropout, .initStandardDeviation: .number
         case .learningRate, .beta1, .beta2, .weightDecay: .number
         case .warmupSteps: .integer
         case .schedule: .choice(LearningRateSchedule.Shape.allCases.map(\.rawValue))
         case .learningRateFloor: .number
         case .gradientClip: .optional(.number)
-        case .batchSize, .epochs, .patience: .integer
+        case .batchSize: .integer
+        case .epochs, .patience: .automatic(.integer)
         case .seed: .integer
         case .device: .choice(TrainingConfig.Device.allCases.map(\.rawValue))
         case .output: .text
         case .evaluationKs: .integerList
-        case .syntheticUsers, .syntheticItems: .integer
-        case .syntheticMeanLength: .number
-        case .syntheticSeed: .integer
+        case .maskValidation: .flag
+        case .checkpointEvery: .optional(.integer)
         }
     }
 }

@@ -1,23 +1,50 @@
+import RecutData
+
 /// Every setting of `recut train`, with defaults that match the PyTorch reference run
 /// (shared/bench/sasrec_reference.py).
 ///
 /// The same flat key names serve the config file (TOML or YAML), the command-line flags and the
 /// `config.json` of a checkpoint: the key `max-length` is the flag `--max-length`. See
-/// `TrainingConfig+Loading.swift` for files and overrides.
-public struct TrainingConfig: Codable, Sendable, Equatable {
+/// `TrainingConfig+Loading.swift` for files and overrides. Settings shared with the data layer
+/// use its types (`InteractionFormat`, `SplitStrategy`, `NegativeGranularity`, `CollisionPolicy`).
+public struct TrainingConfig: Sendable, Equatable {
     // MARK: Data
 
     /// Interaction file to train on; nil trains on the synthetic generator's data.
     public var data: String?
-    /// How to read `data`.
-    public var format: InputFormat = .auto
-    /// Column names of user, item and (optionally) timestamp; nil finds them from the header.
-    public var columns: [String]?
-    /// How events are divided into training, validation and test.
-    public var split: SplitMethod = .leaveOneOut
-    /// Cut time T of the temporal split (same unit as the timestamps): test targets are the
-    /// events at or after T.
-    public var splitCut: Double?
+    /// How to read `data`; nil detects it from the file name and first line.
+    public var format: InteractionFormat?
+    /// Column choice in `--columns` syntax (`user=uid,item=movie,timestamp=ts,rating=stars`,
+    /// names or 0-based positions); nil finds the columns from the header.
+    public var columns: String?
+    /// Skip malformed rows (and report how many) instead of stopping at the first.
+    public var skipBadRows = false
+    /// Keep only events rated at least this much; nil keeps every event.
+    public var minimumRating: Double?
+    /// Drop an event that repeats the user's previous item.
+    public var dropRepeats = false
+    /// Iteratively drop users with fewer events than this (0 keeps all).
+    public var userCore = 0
+    /// Iteratively drop items with fewer events than this (0 keeps all).
+    public var itemCore = 0
+    /// Read and write the preprocessed-dataset cache.
+    public var cache = true
+    /// Folder of the preprocessed-dataset cache; nil puts it in `.recut-cache` beside the file.
+    public var cacheDirectory: String?
+    /// How events are divided into training, validation and test (keys `split`, `cut-time`,
+    /// `cut-quantile`).
+    public var split: SplitStrategy = .leaveOneOut
+
+    // MARK: Synthetic data (used when `data` is nil)
+
+    /// Users the generator makes.
+    public var syntheticUsers = SyntheticConfig().users
+    /// Items the generator makes.
+    public var syntheticItems = SyntheticConfig().items
+    /// Mean events per user.
+    public var syntheticMeanLength = SyntheticConfig().meanLength
+    /// Seed of the generator, apart from the training seed so that data stays fixed across runs.
+    public var syntheticSeed = Int(SyntheticConfig().seed)
 
     // MARK: Loss and negatives
 
@@ -29,15 +56,22 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var sampler: Sampler = .uniform
     /// Which positions share a set of negatives.
     public var negativeGranularity: NegativeGranularity = .perPosition
+    /// What happens to a negative equal to the target; the losses drop such logits anyway, so
+    /// `keep` (the reference's choice) only costs a slot.
+    public var collisions: CollisionPolicy = .keep
     /// Subtract log q(item) from sampled logits, correcting the bias of a non-uniform sampler.
     public var logQCorrection = false
     /// Calibration t of gBCE (0 is plain BCE, 1 fully calibrated).
     public var gbceT = 0.75
+    /// Skip softmax weights below the precision's resolution in the backward pass of the fused
+    /// losses (`cce`, `cce-`), as Cut Cross-Entropy does.
+    public var gradientFiltering = true
 
     // MARK: Model
 
-    /// Longest input sequence (L); longer histories keep their last L events.
-    public var maxLength = 200
+    /// Longest input sequence (L); longer histories keep their last L events. nil: 200 with a
+    /// data file, `Synthetic.maxLength` on synthetic data.
+    public var maxLength: Int?
     /// Embedding and hidden size (d).
     public var dimension = 64
     /// Transformer blocks.
@@ -73,10 +107,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     /// Sequences per batch.
     public var batchSize = 64
-    /// Most epochs to train.
-    public var epochs = 300
-    /// Epochs without a better validation NDCG before stopping early.
-    public var patience = 30
+    /// Most epochs to train; nil: 300 with a data file, `Synthetic.epochs` on synthetic data.
+    public var epochs: Int?
+    /// Epochs without a better validation NDCG before stopping early; nil: 30 with a data
+    /// file, `Synthetic.patience` on synthetic data.
+    public var patience: Int?
     /// Seed of every random choice (initialisation, shuffling, negatives, dropout); at least 0
     /// and an Int because TOML integers are signed 64-bit.
     public var seed = 0
@@ -86,29 +121,88 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var output = "runs/recut"
     /// Cut-offs k of the ranking metrics; the first one selects the best epoch.
     public var evaluationKs = [10]
-
-    // MARK: Synthetic data (used when `data` is nil)
-
-    /// Users the generator makes.
-    public var syntheticUsers = 1000
-    /// Items the generator makes.
-    public var syntheticItems = 1000
-    /// Mean events per user.
-    public var syntheticMeanLength = 20.0
-    /// Seed of the generator, apart from the training seed so that data stays fixed across runs.
-    public var syntheticSeed = 0
+    /// Mask the input items when ranking validation cases (the reference picks epochs unmasked).
+    public var maskValidation = false
+    /// Save `last/` every this many optimizer steps inside an epoch too; nil saves at the end
+    /// of each epoch only.
+    public var checkpointEvery: Int?
 
     /// The defaults.
     public init() {}
 
+    /// Defaults of the settings left automatic (nil) when training on a data file: the
+    /// reference run's.
+    public enum FileDefaults {
+        /// Longest input sequence L.
+        public static let maxLength = 200
+        /// Most epochs.
+        public static let epochs = 300
+        /// Early-stopping patience in epochs.
+        public static let patience = 30
+    }
+
+    /// Defaults of the settings left automatic (nil) when training on synthetic data: small
+    /// enough that the README's first command finishes in minutes on a laptop CPU.
+    public enum SyntheticDefaults {
+        /// Longest input sequence L (the generated sequences average 40 events).
+        public static let maxLength = 40
+        /// Most epochs.
+        public static let epochs = 8
+        /// Early-stopping patience in epochs.
+        public static let patience = 3
+    }
+
+    /// Longest input sequence in effect.
+    public var resolvedMaxLength: Int { maxLength ?? (data == nil ? SyntheticDefaults.maxLength : FileDefaults.maxLength) }
+    /// Most epochs in effect.
+    public var resolvedEpochs: Int { epochs ?? (data == nil ? SyntheticDefaults.epochs : FileDefaults.epochs) }
+    /// Early-stopping patience in effect.
+    public var resolvedPatience: Int { patience ?? (data == nil ? SyntheticDefaults.patience : FileDefaults.patience) }
+
+    /// This configuration with every automatic setting replaced by its value, as a checkpoint stores it.
+    public func resolved() -> TrainingConfig {
+        var config = self
+        config.maxLength = resolvedMaxLength
+        config.epochs = resolvedEpochs
+        config.patience = resolvedPatience
+        return config
+    }
+
+    /// The generator settings of the synthetic dataset.
+    public var syntheticConfig: SyntheticConfig {
+        SyntheticConfig(users: syntheticUsers, items: syntheticItems, meanLength: syntheticMeanLength,
+                        seed: UInt64(syntheticSeed))
+    }
+
+    /// The preprocessing settings.
+    public var preprocessOptions: PreprocessOptions {
+        PreprocessOptions(minimumRating: minimumRating.map(Float.init), dropConsecutiveRepeats: dropRepeats,
+                          userCore: userCore, itemCore: itemCore)
+    }
+
     /// The flat key of each setting, shared by files, flags and config.json.
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
-        case data, format, columns, split
-        case splitCut = "split-cut"
+        case data, format, columns
+        case skipBadRows = "skip-bad-rows"
+        case minimumRating = "min-rating"
+        case dropRepeats = "drop-repeats"
+        case userCore = "user-core"
+        case itemCore = "item-core"
+        case cache
+        case cacheDirectory = "cache-directory"
+        case split
+        case cutTime = "cut-time"
+        case cutQuantile = "cut-quantile"
+        case syntheticUsers = "synthetic-users"
+        case syntheticItems = "synthetic-items"
+        case syntheticMeanLength = "synthetic-mean-length"
+        case syntheticSeed = "synthetic-seed"
         case loss, negatives, sampler
         case negativeGranularity = "negative-granularity"
+        case collisions
         case logQCorrection = "log-q-correction"
         case gbceT = "gbce-t"
+        case gradientFiltering = "gradient-filtering"
         case maxLength = "max-length"
         case dimension = "dim"
         case blocks, heads, dropout
@@ -123,31 +217,15 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         case batchSize = "batch"
         case epochs, patience, seed, device, output
         case evaluationKs = "eval-ks"
-        case syntheticUsers = "synthetic-users"
-        case syntheticItems = "synthetic-items"
-        case syntheticMeanLength = "synthetic-mean-length"
-        case syntheticSeed = "synthetic-seed"
+        case maskValidation = "mask-validation"
+        case checkpointEvery = "checkpoint-every"
     }
 
-    /// Layout of the interaction file.
-    public enum InputFormat: String, Codable, Sendable, CaseIterable {
-        /// Decide from the extension and the first line.
-        case auto
-        /// Comma-separated with a header.
-        case csv
-        /// Tab-separated with a header (RecBole's .inter files).
-        case tsv
-        /// MovieLens `user::item::rating::time` lines.
-        case dat
-        /// Whitespace-separated `user item` lines, in time order.
-        case lines
-    }
-
-    /// How events are divided into training, validation and test.
-    public enum SplitMethod: String, Codable, Sendable, CaseIterable {
-        /// Per user: last event is the test target, second last the validation target.
+    /// The spellings of the `split` key.
+    public enum SplitName: String, Codable, Sendable, CaseIterable {
+        /// `SplitStrategy.leaveOneOut`.
         case leaveOneOut = "leave-one-out"
-        /// Global time cut `split-cut`: test targets after it, validation before it.
+        /// `SplitStrategy.temporal`, with `cut-time` or `cut-quantile`.
         case temporal
     }
 
@@ -157,6 +235,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         case crossEntropy = "ce"
         /// Softmax over the positive and K sampled negatives.
         case sampledCrossEntropy = "ce-"
+        /// Full softmax computed tile by tile, never materialising the logits (Cut Cross-Entropy).
+        case fusedCrossEntropy = "cce"
+        /// Sampled softmax with the negatives gathered and scored tile by tile, never materialised.
+        case fusedSampledCrossEntropy = "cce-"
         /// SASRec's binary cross-entropy with K negatives.
         case binaryCrossEntropy = "bce"
         /// gSASRec's calibrated binary cross-entropy (see `gbceT`).
@@ -171,19 +253,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         case popularity
     }
 
-    /// Which positions share one set of K negatives.
-    public enum NegativeGranularity: String, Codable, Sendable, CaseIterable {
-        /// Each position draws its own negatives: [N, K].
-        case perPosition = "per-position"
-        /// All positions of a sequence share: [B, K].
-        case perSequence = "per-sequence"
-        /// The whole batch shares: [K].
-        case perBatch = "per-batch"
-    }
-
     /// Where to compute.
     public enum Device: String, Codable, Sendable, CaseIterable {
-        /// CUDA when libcuda loads, else the CPU.
+        /// CUDA when it is available, else the CPU.
         case auto
         /// The CPU backend.
         case cpu
@@ -205,13 +277,24 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
                 throw .invalidSetting(key: key.rawValue, value: value.map { "\($0)" } ?? "none", source: source, reason: reason)
             }
         }
-        try check(columns.map { (2...3).contains($0.count) } ?? true, .columns, columns?.joined(separator: ","),
-                  "name the user, item and optionally timestamp columns, in that order")
-        try check(split != .temporal || splitCut != nil, .splitCut, splitCut, "split = temporal needs a cut time")
-        try check(split == .temporal || splitCut == nil, .splitCut, splitCut, "a cut time needs split = temporal")
+        if let columns {
+            do {
+                _ = try ColumnSelection(parsing: columns)
+            } catch {
+                throw .invalidSetting(key: CodingKeys.columns.rawValue, value: columns, source: source, reason: "\(error)")
+            }
+        }
+        try check(minimumRating.map(\.isFinite) ?? true, .minimumRating, minimumRating, "must be a finite number")
+        try check(userCore >= 0, .userCore, userCore, "must not be negative")
+        try check(itemCore >= 0, .itemCore, itemCore, "must not be negative")
+        switch split {
+        case .leaveOneOut: break
+        case .temporal(.quantile(let q)): try check(q > 0 && q < 1, .cutQuantile, q, "must be strictly between 0 and 1")
+        case .temporal(.time(let t)): try check(t.isFinite, .cutTime, t, "must be a finite number")
+        }
         try check(negatives >= 1, .negatives, negatives, "must be at least 1")
         try check((0...1).contains(gbceT), .gbceT, gbceT, "must be in 0...1")
-        try check(maxLength >= 1, .maxLength, maxLength, "must be at least 1")
+        try check(maxLength.map { $0 >= 1 } ?? true, .maxLength, maxLength, "must be at least 1")
         try check(dimension >= 1, .dimension, dimension, "must be at least 1")
         try check(blocks >= 1, .blocks, blocks, "must be at least 1")
         try check(heads >= 1 && dimension % heads == 0, .heads, heads, "must be at least 1 and divide dim (\(dimension))")
@@ -227,14 +310,17 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         try check(gradientClip.map { $0 > 0 } ?? true, .gradientClip, gradientClip, "must be positive (or none)")
         try check(batchSize >= 1, .batchSize, batchSize, "must be at least 1")
         try check(seed >= 0, .seed, seed, "must not be negative")
-        try check(epochs >= 1, .epochs, epochs, "must be at least 1")
-        try check(patience >= 1, .patience, patience, "must be at least 1")
+        try check(epochs.map { $0 >= 1 } ?? true, .epochs, epochs, "must be at least 1")
+        try check(patience.map { $0 >= 1 } ?? true, .patience, patience, "must be at least 1")
+        try check(checkpointEvery.map { $0 >= 1 } ?? true, .checkpointEvery, checkpointEvery, "must be at least 1 (or none)")
         try check(!output.isEmpty, .output, output, "must name a folder")
         try check(!evaluationKs.isEmpty && evaluationKs.allSatisfy { $0 >= 1 }, .evaluationKs,
                   evaluationKs.map(String.init).joined(separator: ","), "must list cut-offs of at least 1")
         try check(syntheticUsers >= 1, .syntheticUsers, syntheticUsers, "must be at least 1")
         try check(syntheticItems >= 1, .syntheticItems, syntheticItems, "must be at least 1")
         try check(syntheticMeanLength >= 1, .syntheticMeanLength, syntheticMeanLength, "must be at least 1")
+        try check(syntheticUsers <= Int(Int32.max) && syntheticItems <= Int(Int32.max), .syntheticUsers, syntheticUsers,
+                  "synthetic users and items must stay below \(Int32.max)")
         try check(syntheticSeed >= 0, .syntheticSeed, syntheticSeed, "must not be negative")
     }
 }

@@ -4,5 +4,8 @@ import ArgumentParser
 struct Recut: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train sequential recommenders on large item catalogs.",
-        subcommands: [DataCommand.self, SelftestCommand.self, BenchCommand.self])
+        subcommands: [
+            TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, DataCommand.self,
+            SelftestCommand.self, BenchCommand.self,
+        ])
 }

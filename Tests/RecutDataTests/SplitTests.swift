@@ -267,3 +267,20 @@ private func movieLensDataset() throws -> Dataset {
     #expect(temporal.test.targetTimes.allSatisfy { $0 > cuts.test })
     #expect(!temporal.validation.users.isEmpty && !temporal.test.users.isEmpty)
 }
+
+/// The address of the first item of the storage, to tell shared storage from a copy.
+private func storageAddress(_ sequences: Sequences) -> UnsafeRawPointer? {
+    sequences.itemStorage.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+}
+
+@Test func splitsShareTheDatasetStorage() throws {
+    let dataset = try movieLensDataset()
+    let address = storageAddress(dataset.sequences)
+    for strategy in [SplitStrategy.leaveOneOut, .temporal(.quantile(0.9))] {
+        let result = try split(dataset, strategy: strategy)
+        #expect(storageAddress(result.train) == address)
+        #expect(storageAddress(result.validation.inputs) == address)
+        #expect(storageAddress(result.test.inputs) == address)
+        #expect(result.train.eventCount == result.train.items.count)
+    }
+}

@@ -57,15 +57,8 @@ struct SampledLogits {
                                   targets: Tensor, negatives: SampledNegatives, sizes: LossSizes) -> Scores {
         let n = sizes.positions, d = sizes.dimension, k = negatives.countPerPosition
         let dtype = hidden.dtype
-        let rowsPerNegativeRow = Self.rowsPerNegativeRow(negatives, positions: n)
-        if case .perItem(let table) = negatives.logQ {
-            precondition(table.count == sizes.itemCount + 1 && table.dtype == dtype,
-                         "per-item log q must be \(sizes.itemCount + 1) \(dtype) values, not \(table.count) \(table.dtype)")
-        }
-        if case .perNegative(let values) = negatives.logQ {
-            precondition(values.count == negatives.ids.count && values.dtype == dtype,
-                         "per-negative log q must match the \(negatives.ids.count) negative ids in \(dtype)")
-        }
+        let rowsPerNegativeRow = negatives.rowsPerNegativeRow(positions: n)
+        negatives.checkLogQ(itemCount: sizes.itemCount, dtype: dtype)
         let scores = Scores(positive: positive.view([n], dtype: dtype, on: backend),
                             negative: negative.view([n, k], dtype: dtype, on: backend),
                             losses: losses.view([n], dtype: dtype, on: backend),
@@ -133,22 +126,6 @@ struct SampledLogits {
         let rows = gathered.view([ids.count, dimension], dtype: itemTable.dtype, on: backend)
         backend.embeddingForward(rows, ids: ids, table: itemTable, count: ids.count, dimension: dimension)
         return rows
-    }
-
-    /// How many consecutive positions share one row of negative ids, checking the ids' shape.
-    private static func rowsPerNegativeRow(_ negatives: SampledNegatives, positions n: Int) -> Int {
-        let shape = negatives.ids.shape
-        switch negatives.granularity {
-        case .perPosition:
-            precondition(shape[0] == n, "per-position negatives must be [\(n), K], not \(shape)")
-            return 1
-        case .perSequence:
-            precondition(shape[0] > 0 && n % shape[0] == 0,
-                         "per-sequence negatives [B, K] = \(shape) must divide the \(n) positions into B sequences")
-            return n / shape[0]
-        case .perBatch:
-            return max(n, 1)
-        }
     }
 }
 

@@ -3,6 +3,9 @@
 struct ScratchTensor {
     private var allocation: Tensor?
 
+    /// The number of elements allocated so far (0 before the first view).
+    var elementCapacity: Int { allocation?.count ?? 0 }
+
     /// A view of `shape` at the start of the allocation, growing it if needed.
     mutating func view(_ shape: [Int], dtype: DType, on backend: any Backend) -> Tensor {
         let count = shape.reduce(1, *)

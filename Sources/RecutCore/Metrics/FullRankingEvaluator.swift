@@ -40,7 +40,7 @@ public struct FullRankingEvaluator: Sendable {
             precondition(target >= 1 && Int(target) <= catalogSize, "target \(target) of case \(index) is outside 1...\(catalogSize)")
         }
         if maskInputItems {
-            precondition(inputs.items.allSatisfy { $0 >= 0 && Int($0) <= catalogSize },
+            precondition((0..<inputs.count).allSatisfy { inputs[$0].allSatisfy { $0 >= 0 && Int($0) <= catalogSize } },
                          "an input item is outside 0...\(catalogSize)")
         }
         let rowWidth = catalogSize + 1
@@ -56,19 +56,17 @@ public struct FullRankingEvaluator: Sendable {
             precondition(scores.count == cases.count * rowWidth,
                          "the scorer must leave \(cases.count) x \(rowWidth) scores (got \(scores.count))")
             scores.withUnsafeMutableBufferPointer { scoreBuffer in
-                inputs.offsets.withUnsafeBufferPointer { offsets in
-                    inputs.items.withUnsafeBufferPointer { inputItems in
-                        targets.withUnsafeBufferPointer { targetItems in
-                            let rows = RowSource(scores: scoreBuffer, offsets: offsets, inputItems: inputItems,
-                                                 targets: targetItems, firstCase: cases.lowerBound, rowWidth: rowWidth)
-                            let activeWorkers = min(workerCount, cases.count)
-                            // Worker w owns a contiguous slice of the batch's rows and its own accumulator.
-                            DispatchQueue.concurrentPerform(iterations: activeWorkers) { w in
-                                let worker = workers[w]
-                                let rowRange = cases.count * w / activeWorkers..<cases.count * (w + 1) / activeWorkers
-                                for row in rowRange {
-                                    rankRow(row, of: rows, selector: &worker.selector, into: &worker.metrics)
-                                }
+                inputs.itemStorage.withUnsafeBufferPointer { inputItems in
+                    targets.withUnsafeBufferPointer { targetItems in
+                        let rows = RowSource(scores: scoreBuffer, inputs: inputs, inputItems: inputItems,
+                                             targets: targetItems, firstCase: cases.lowerBound, rowWidth: rowWidth)
+                        let activeWorkers = min(workerCount, cases.count)
+                        // Worker w owns a contiguous slice of the batch's rows and its own accumulator.
+                        DispatchQueue.concurrentPerform(iterations: activeWorkers) { w in
+                            let worker = workers[w]
+                            let rowRange = cases.count * w / activeWorkers..<cases.count * (w + 1) / activeWorkers
+                            for row in rowRange {
+                                rankRow(row, of: rows, selector: &worker.selector, into: &worker.metrics)
                             }
                         }
                     }
@@ -87,7 +85,7 @@ public struct FullRankingEvaluator: Sendable {
         let target = Int(rows.targets[caseIndex])
         let targetScore = scores[target]
         if maskInputItems {
-            for position in rows.offsets[caseIndex]..<rows.offsets[caseIndex + 1] {
+            for position in rows.inputs.range(of: caseIndex) {
                 scores[Int(rows.inputItems[position])] = -.infinity
             }
             scores[target] = targetScore
@@ -135,7 +133,8 @@ extension FullRankingEvaluator {
 /// One batch's scores and the case data needed to rank its rows, as raw buffers for the workers.
 private struct RowSource: @unchecked Sendable {
     let scores: UnsafeMutableBufferPointer<Float>
-    let offsets: UnsafeBufferPointer<Int>
+    /// The input sequences, read only; `inputItems` is their item storage.
+    let inputs: Sequences
     let inputItems: UnsafeBufferPointer<Int32>
     let targets: UnsafeBufferPointer<Int32>
     let firstCase: Int

@@ -18,9 +18,11 @@ public struct PopularityScorer: Sendable {
         precondition(catalogSize > 0 && catalogSize <= 1 << 24,
                      "the popularity baseline supports 1...16777216 items (got \(catalogSize))")
         var counts = [Int](repeating: 0, count: catalogSize + 1)
-        for item in train.items {
-            precondition(item >= 1 && Int(item) <= catalogSize, "training item \(item) is outside 1...\(catalogSize)")
-            counts[Int(item)] += 1
+        for sequence in 0..<train.count {
+            for item in train[sequence] {
+                precondition(item >= 1 && Int(item) <= catalogSize, "training item \(item) is outside 1...\(catalogSize)")
+                counts[Int(item)] += 1
+            }
         }
         let order = (1...catalogSize).sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && $0 < $1) }
         var itemScores = [Float](repeating: 0, count: catalogSize + 1)

@@ -15,11 +15,12 @@ public struct EvaluationBatches: RandomAccessCollection, Sendable {
         let cases = index * batchSize..<Swift.min((index + 1) * batchSize, set.count)
         let length = length
         var inputs = [Int32](repeating: 0, count: cases.count * length)
-        set.inputs.items.withUnsafeBufferPointer { items in
+        set.inputs.itemStorage.withUnsafeBufferPointer { items in
             inputs.withUnsafeMutableBufferPointer { inputs in
                 for (row, index) in cases.enumerated() {
-                    let end = set.inputs.offsets[index + 1]
-                    let window = Swift.min(end - set.inputs.offsets[index], length)
+                    let range = set.inputs.range(of: index)
+                    let end = range.upperBound
+                    let window = Swift.min(range.count, length)
                     let first = row * length + length - window
                     for step in 0..<window { inputs[first + step] = items[end - window + step] }
                 }

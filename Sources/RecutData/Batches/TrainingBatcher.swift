@@ -57,18 +57,17 @@ public struct TrainingBatcher: Sendable {
         let rowCount = rows.count, length = length
         var inputs = [Int32](repeating: 0, count: rowCount * length)
         var targets = [Int32](repeating: 0, count: rowCount * length)
-        sequences.items.withUnsafeBufferPointer { items in
-            sequences.offsets.withUnsafeBufferPointer { offsets in
-                inputs.withUnsafeMutableBufferPointer { inputs in
-                    targets.withUnsafeMutableBufferPointer { targets in
-                        for (row, sequence) in rows.enumerated() {
-                            let end = offsets[Int(sequence) + 1]
-                            let window = min(end - offsets[Int(sequence)] - 1, length)
-                            let first = row * length + length - window
-                            for step in 0..<max(window, 0) {
-                                inputs[first + step] = items[end - 1 - window + step]
-                                targets[first + step] = items[end - window + step]
-                            }
+        sequences.itemStorage.withUnsafeBufferPointer { items in
+            inputs.withUnsafeMutableBufferPointer { inputs in
+                targets.withUnsafeMutableBufferPointer { targets in
+                    for (row, sequence) in rows.enumerated() {
+                        let range = sequences.range(of: Int(sequence))
+                        let end = range.upperBound
+                        let window = min(range.count - 1, length)
+                        let first = row * length + length - window
+                        for step in 0..<max(window, 0) {
+                            inputs[first + step] = items[end - 1 - window + step]
+                            targets[first + step] = items[end - window + step]
                         }
                     }
                 }

@@ -29,7 +29,7 @@ enum DatasetFile {
             header.copyBytes(from: magic)
             header.storeBytes(of: version.littleEndian, toByteOffset: 8, as: UInt32.self)
             let fields = [
-                sequences.count, dataset.items.count, sequences.items.count, userNames.count, itemNames.count,
+                sequences.count, dataset.items.count, sequences.eventCount, userNames.count, itemNames.count,
             ]
             for (index, field) in fields.enumerated() {
                 header.storeBytes(of: UInt64(field).littleEndian, toByteOffset: 16 + 8 * index, as: UInt64.self)

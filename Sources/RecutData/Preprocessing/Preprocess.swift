@@ -6,7 +6,12 @@
 /// left below; items get dense ids 1...C and users 0..<U in order of first appearance in the
 /// filtered file. Events are bucketed by user with a counting sort, so the work is O(events)
 /// apart from sorting the users whose events the file lists out of time order.
-public func preprocess(_ log: InteractionLog, options: PreprocessOptions) throws -> Dataset {
+///
+/// The log is consumed: each column is released as soon as it has served, so that the log and
+/// the dataset never coexist in full. That needs the caller to keep no other reference to the
+/// log: read and preprocess in one expression, or hand it over with `(consume result).log`.
+public func preprocess(_ consumedLog: consuming InteractionLog, options: PreprocessOptions) throws -> Dataset {
+    var log = consume consumedLog
     try options.validate()
     let eventCount = log.count
     precondition(
@@ -17,20 +22,23 @@ public func preprocess(_ log: InteractionLog, options: PreprocessOptions) throws
     guard eventCount < Int(UInt32.max) else {
         throw DataError.invalidOption("the log holds \(eventCount) events; at most \(UInt32.max - 1) are supported")
     }
-    var ratingFilter: (ratings: [Float], minimum: Float)?
-    if let minimum = options.minimumRating {
-        guard let ratings = log.ratings else {
-            throw DataError.invalidOption(
-                "a minimum rating (\(minimum)) was given but the log has no rating column; "
-                    + "name the rating column or drop the minimum rating")
-        }
-        ratingFilter = (ratings, minimum)
+    if let minimum = options.minimumRating, log.ratings == nil {
+        throw DataError.invalidOption(
+            "a minimum rating (\(minimum)) was given but the log has no rating column; "
+                + "name the rating column or drop the minimum rating")
     }
 
-    var events = EventBuckets(log: log, ratingFilter: ratingFilter)
+    var events = EventBuckets(
+        users: log.users, userNameCount: log.userNames.count,
+        ratingFilter: options.minimumRating.map { (log.ratings!, $0) })
+    // The users and ratings have served: release them before the dataset is built.
+    log.ratings = nil
+    log.users = []
+    let userNames = log.userNames
+    log.userNames = []
     var report = ["\(eventCount) events in the log"]
-    if let ratingFilter {
-        report.append("\(events.count) rated \(ratingFilter.minimum) or more")
+    if let minimum = options.minimumRating {
+        report.append("\(events.count) rated \(minimum) or more")
         guard events.count > 0 else { throw nothingLeft(report, fix: "lower the minimum rating") }
     }
     events.sortEachUserByTime(timestamps: log.timestamps)
@@ -44,7 +52,7 @@ public func preprocess(_ log: InteractionLog, options: PreprocessOptions) throws
         report.append("\(events.count) in the \(options.userCore)-user / \(options.itemCore)-item core")
         guard events.count > 0 else { throw nothingLeft(report, fix: "lower the user and item core sizes") }
     }
-    return try events.dataset(log: log)
+    return try events.dataset(log: &log, userNames: userNames)
 }
 
 private func nothingLeft(_ report: [String], fix: String) -> DataError {
@@ -63,14 +71,13 @@ private struct EventBuckets {
     var userNameCount: Int { start.count - 1 }
 
     /// Counting sort of the events that pass the rating filter by user; file order within a user.
-    init(log: InteractionLog, ratingFilter: (ratings: [Float], minimum: Float)?) {
-        let userNameCount = log.userNames.count
+    init(users: [Int32], userNameCount: Int, ratingFilter: (ratings: [Float], minimum: Float)?) {
         var start = [Int](repeating: 0, count: userNameCount + 1)
         let ratings = ratingFilter?.ratings ?? []
         let minimum = ratingFilter?.minimum ?? 0
         let filters = ratingFilter != nil
         var order: [UInt32] = []
-        log.users.withUnsafeBufferPointer { users in
+        users.withUnsafeBufferPointer { users in
             ratings.withUnsafeBufferPointer { ratings in
                 start.withUnsafeMutableBufferPointer { start in
                     for event in 0..<users.count where !filters || ratings[event] >= minimum {
@@ -193,64 +200,77 @@ private struct EventBuckets {
     }
 
     /// Assigns dense ids in order of first appearance in the filtered file and packs the sequences.
-    func dataset(log: InteractionLog) throws -> Dataset {
-        let eventCount = log.count
-        var survives = [Bool](repeating: false, count: eventCount)
-        survives.withUnsafeMutableBufferPointer { survives in
-            for event in order { survives[Int(event)] = true }
+    ///
+    /// Takes the log's remaining columns (items and timestamps) and releases each once used, so
+    /// that at most the timestamps, the items and one output column coexist with `order`.
+    func dataset(log: inout InteractionLog, userNames: [String]) throws -> Dataset {
+        let eventCount = log.items.count
+        // A user's first event in the filtered file is the smallest file index of its group.
+        var firstEvents: [(event: UInt32, user: Int32)] = []
+        order.withUnsafeBufferPointer { order in
+            for user in 0..<userNameCount where start[user] < start[user + 1] {
+                firstEvents.append((order[start[user]..<start[user + 1]].min()!, Int32(user)))
+            }
         }
-        var denseUser = [Int32](repeating: -1, count: userNameCount)
+        firstEvents.sort { $0.event < $1.event }
+        let userOfDense = firstEvents.map(\.user)
+        firstEvents = []
+
+        var survives = [UInt64](repeating: 0, count: (eventCount + 63) / 64)
+        survives.withUnsafeMutableBufferPointer { survives in
+            for event in order { survives[Int(event) >> 6] |= 1 << (UInt64(event) & 63) }
+        }
         var denseItem = [Int32](repeating: -1, count: log.itemNames.count)
-        var userOfDense: [Int32] = []
         var itemNames = [""]
         var emptyItemName = false
-        log.users.withUnsafeBufferPointer { users in
-            log.items.withUnsafeBufferPointer { items in
-                for event in 0..<eventCount where survives[event] {
-                    let user = Int(users[event]), item = Int(items[event])
-                    if denseUser[user] < 0 {
-                        denseUser[user] = Int32(userOfDense.count)
-                        userOfDense.append(Int32(user))
-                    }
-                    if denseItem[item] < 0 {
-                        denseItem[item] = Int32(itemNames.count)
-                        itemNames.append(log.itemNames[item])
-                        emptyItemName = emptyItemName || log.itemNames[item].isEmpty
-                    }
+        log.items.withUnsafeBufferPointer { items in
+            for event in 0..<eventCount where survives[event >> 6] & (1 << (UInt64(event) & 63)) != 0 {
+                let item = Int(items[event])
+                if denseItem[item] < 0 {
+                    denseItem[item] = Int32(itemNames.count)
+                    itemNames.append(log.itemNames[item])
+                    emptyItemName = emptyItemName || log.itemNames[item].isEmpty
                 }
             }
         }
+        survives = []
+        log.itemNames = []
         if emptyItemName {
             throw DataError.invalidOption(
                 "the log has an item with an empty id, which is reserved for padding; give every item an id")
         }
 
         var offsets = [Int](repeating: 0, count: userOfDense.count + 1)
-        var sequenceItems = [Int32](repeating: 0, count: count)
-        var sequenceTimes = [Double](repeating: 0, count: count)
-        log.items.withUnsafeBufferPointer { items in
-            log.timestamps.withUnsafeBufferPointer { times in
+        for (dense, user) in userOfDense.enumerated() {
+            offsets[dense + 1] = offsets[dense] + start[Int(user) + 1] - start[Int(user)]
+        }
+        let sequenceItems = gather(log.items, userOfDense: userOfDense) { denseItem[Int($0)] }
+        log.items = []
+        let sequenceTimes = gather(log.timestamps, userOfDense: userOfDense) { $0 }
+        log.timestamps = []
+        return Dataset(
+            sequences: Sequences(offsets: offsets, items: sequenceItems, timestamps: sequenceTimes),
+            users: IDMap(names: userOfDense.map { userNames[Int($0)] }),
+            items: IDMap(names: itemNames))
+    }
+
+    /// `transform(column[event])` for every surviving event, user group after user group in dense order.
+    private func gather<Value, Output>(
+        _ column: [Value], userOfDense: [Int32], _ transform: (Value) -> Output
+    ) -> [Output] {
+        [Output](unsafeUninitializedCapacity: count) { output, initialized in
+            column.withUnsafeBufferPointer { column in
                 order.withUnsafeBufferPointer { order in
-                    sequenceItems.withUnsafeMutableBufferPointer { sequenceItems in
-                        sequenceTimes.withUnsafeMutableBufferPointer { sequenceTimes in
-                            var write = 0
-                            for (dense, user) in userOfDense.enumerated() {
-                                for position in start[Int(user)]..<start[Int(user) + 1] {
-                                    let event = Int(order[position])
-                                    sequenceItems[write] = denseItem[Int(items[event])]
-                                    sequenceTimes[write] = times[event]
-                                    write += 1
-                                }
-                                offsets[dense + 1] = write
-                            }
+                    var write = 0
+                    for user in userOfDense {
+                        for position in start[Int(user)]..<start[Int(user) + 1] {
+                            output.initializeElement(at: write, to: transform(column[Int(order[position])]))
+                            write += 1
                         }
                     }
                 }
             }
+            initialized = count
         }
-        return Dataset(
-            sequences: Sequences(offsets: offsets, items: sequenceItems, timestamps: sequenceTimes),
-            users: IDMap(names: userOfDense.map { log.userNames[Int($0)] }),
-            items: IDMap(names: itemNames))
     }
 }

@@ -48,6 +48,16 @@ struct IDInterner: Sendable {
         return found.value
     }
 
+    /// Reads the table entry `key` will look up first and returns it (any value), so that a
+    /// lookup soon after hits the cache; see `RowParser.internPending`.
+    @inline(__always)
+    func touch(_ key: IDKey) -> Int32 {
+        switch key {
+        case .integer(let value): value < UInt64(smallIntegers.count) ? smallIntegers[Int(value)] : 0
+        case .token(let token): tokens.touch(token)
+        }
+    }
+
     /// Index of any valid UTF-8 token, added when new.
     mutating func index(ofText token: Field) -> Int32 {
         if let value = token.canonicalInteger { return index(ofInteger: value) }
@@ -88,60 +98,5 @@ private struct IntegerTable: Sendable {
         for (key, value) in zip(oldKeys, oldValues) where value >= 0 {
             _ = self.value(for: key, inserting: value)
         }
-    }
-}
-
-/// Open addressing with linear probing from byte strings to indices; the bytes are kept in one arena.
-private struct TokenTable: Sendable {
-    private var slots = [Int32](repeating: -1, count: 1024)
-    private var shift: UInt64 = 64 - 10
-    private var hashes: [UInt64] = []
-    private var values: [Int32] = []
-    private var starts: [Int] = [0]
-    private var arena: [UInt8] = []
-
-    mutating func value(for token: Field, inserting newValue: Int32) -> (value: Int32, inserted: Bool) {
-        let hash = Self.hash(token)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
-        while true {
-            let entry = slots[slot]
-            if entry < 0 { break }
-            if hashes[Int(entry)] == hash && holds(token, at: Int(entry)) { return (values[Int(entry)], false) }
-            slot = (slot + 1) & mask
-        }
-        slots[slot] = Int32(values.count)
-        hashes.append(hash)
-        values.append(newValue)
-        arena.append(contentsOf: token)
-        starts.append(arena.count)
-        if 2 * values.count > slots.count { grow() }
-        return (newValue, true)
-    }
-
-    private func holds(_ token: Field, at entry: Int) -> Bool {
-        let start = starts[entry]
-        guard starts[entry + 1] - start == token.count else { return false }
-        return arena.withUnsafeBufferPointer { bytes in
-            token.count == 0 || memcmp(bytes.baseAddress! + start, token.baseAddress!, token.count) == 0
-        }
-    }
-
-    private mutating func grow() {
-        slots = [Int32](repeating: -1, count: 2 * slots.count)
-        shift -= 1
-        let mask = slots.count - 1
-        for (entry, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(entry)
-        }
-    }
-
-    /// FNV-1a: simple and good enough for short id tokens.
-    private static func hash(_ token: Field) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in token { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// `csv`, `tsv` and `recbole` have a header row and string ids; `movielens` (`ratings.dat`,
 /// `user::item::rating::timestamp`) and `pairs` (SASRec-style `user item` lines, file order
 /// being time order) have no header and integer ids.
-public enum InteractionFormat: String, CaseIterable, Sendable {
+public enum InteractionFormat: String, CaseIterable, Sendable, Codable {
     case csv, tsv, recbole, movielens, pairs
 
     /// Guesses the format of the file at `path` from its extension and its first non-blank line.

@@ -21,6 +21,10 @@ struct RowParser: Sendable {
     private(set) var ratings: [Float] = []
     private(set) var userIDs = IDInterner()
     private(set) var itemIDs = IDInterner()
+    /// Ids of the rows parsed but not interned yet (see `internPending`).
+    private var pendingUsers: [IDKey] = [], pendingItems: [IDKey] = []
+    /// Touches the ids' table entries, so that no compiler drops those reads.
+    private var touchedEntries: Int32 = 0
     /// Lines consumed so far, blank ones included.
     private(set) var linesRead = 0
     private(set) var skippedRows = 0
@@ -41,7 +45,11 @@ struct RowParser: Sendable {
         guard let start = lines.baseAddress else { return }
         let end = start + lines.count
         let fields = UnsafeMutableBufferPointer<Field>.allocate(capacity: columns.fieldCount)
-        defer { fields.deallocate() }
+        defer {
+            fields.deallocate()
+            // The pending ids point into `lines`: intern them before it goes away.
+            internPending()
+        }
         var line = start
         while line < end {
             linesRead += 1
@@ -73,7 +81,7 @@ struct RowParser: Sendable {
     /// Appends the event of one split line, or says what is wrong with it (appending nothing).
     @inline(__always)
     private mutating func appendRow(_ fields: UnsafeMutableBufferPointer<Field>) -> String? {
-        var timestamp = Double(users.count)
+        var timestamp = Double(timestamps.count)
         if let column = columns.timestamp {
             guard let value = fields[column].decimalNumber() else {
                 return Self.describe("timestamp", fields[column], "is not a number")
@@ -87,29 +95,55 @@ struct RowParser: Sendable {
             }
             rating = Float(value)
         }
-        let userKey = key(of: fields[columns.user])
-        if case .invalid(let problem) = userKey { return Self.describe("user id", fields[columns.user], problem) }
-        let itemKey = key(of: fields[columns.item])
-        if case .invalid(let problem) = itemKey { return Self.describe("item id", fields[columns.item], problem) }
-        users.append(userIDs.index(of: userKey))
-        items.append(itemIDs.index(of: itemKey))
+        let userKey: IDKey
+        switch key(of: fields[columns.user]) {
+        case .success(let key): userKey = key
+        case .failure(let problem): return Self.describe("user id", fields[columns.user], problem.reason)
+        }
+        let itemKey: IDKey
+        switch key(of: fields[columns.item]) {
+        case .success(let key): itemKey = key
+        case .failure(let problem): return Self.describe("item id", fields[columns.item], problem.reason)
+        }
+        pendingUsers.append(userKey)
+        pendingItems.append(itemKey)
         timestamps.append(timestamp)
         if columns.rating != nil { ratings.append(rating) }
+        if pendingItems.count == Self.internBatch { internPending() }
         return nil
     }
 
+    /// Rows whose ids are interned together.
+    static let internBatch = 32
+
+    /// Interns the pending ids and appends their indices to `users` and `items`.
+    ///
+    /// The id tables are far larger than the cache, so a lookup mostly waits for memory. The
+    /// batch first reads the entry each id will probe, independent reads whose waits overlap,
+    /// then looks the ids up, which then mostly hit the cache.
+    private mutating func internPending() {
+        var touched = touchedEntries
+        for key in pendingItems { touched &+= itemIDs.touch(key) }
+        for key in pendingUsers { touched &+= userIDs.touch(key) }
+        touchedEntries = touched
+        for key in pendingUsers { users.append(userIDs.index(of: key)) }
+        for key in pendingItems { items.append(itemIDs.index(of: key)) }
+        pendingUsers.removeAll(keepingCapacity: true)
+        pendingItems.removeAll(keepingCapacity: true)
+    }
+
     @inline(__always)
-    private func key(of field: Field) -> IDKey {
+    private func key(of field: Field) -> Result<IDKey, InvalidID> {
         if integerIDs {
             guard let value = field.decimalInteger(limit: UInt64(Int32.max)) else {
-                return .invalid("is not an integer in 0...\(Int32.max)")
+                return .failure(.notAnInteger)
             }
-            return .integer(value)
+            return .success(.integer(value))
         }
-        if let value = field.canonicalInteger { return .integer(value) }
-        if field.isEmpty { return .invalid("is empty") }
-        if !field.isValidUTF8 { return .invalid("is not valid UTF-8") }
-        return .token(field)
+        if let value = field.canonicalInteger { return .success(.integer(value)) }
+        if field.isEmpty { return .failure(.empty) }
+        if !field.isValidUTF8 { return .failure(.notUTF8) }
+        return .success(.token(field))
     }
 
     /// `name "text" problem`, with the text cut to a readable length.
@@ -120,11 +154,26 @@ struct RowParser: Sendable {
     }
 }
 
-/// How an id field is looked up, or why it cannot be.
-enum IDKey {
+/// How a valid id field is looked up; the token case points into the bytes being parsed.
+///
+/// Sendable so that a `RowParser` may hold pending keys; it holds them only within one `parse`
+/// call, never while it could cross threads.
+enum IDKey: @unchecked Sendable {
     case integer(UInt64)
     case token(Field)
-    case invalid(String)
+}
+
+/// Why an id field cannot be interned.
+enum InvalidID: Error {
+    case notAnInteger, empty, notUTF8
+
+    var reason: String {
+        switch self {
+        case .notAnInteger: "is not an integer in 0...\(Int32.max)"
+        case .empty: "is empty"
+        case .notUTF8: "is not valid UTF-8"
+        }
+    }
 }
 
 extension IDInterner {
@@ -134,7 +183,6 @@ extension IDInterner {
         switch key {
         case .integer(let value): index(ofInteger: value)
         case .token(let token): index(ofToken: token)
-        case .invalid: preconditionFailure("invalid ids are rejected before interning")
         }
     }
 }

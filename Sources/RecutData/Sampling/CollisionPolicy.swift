@@ -1,5 +1,5 @@
 /// What to do when a negative is the very item a position must predict (its positive).
-public enum CollisionPolicy: Sendable, Hashable, Codable, CaseIterable {
+public enum CollisionPolicy: String, Sendable, Hashable, Codable, CaseIterable {
     /// Leave such negatives in place; the loss sees the positive among the negatives.
     case keep
     /// Draw again until the negative differs from the targets it is compared with: the position's

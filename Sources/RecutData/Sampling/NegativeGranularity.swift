@@ -1,12 +1,12 @@
-/// Which positions of a batch share a set of K negatives.
+/// Which positions of a batch share a set of K negatives; the raw values are the setting's spellings.
 ///
 /// Sharing makes the negative logits a dense matrix product (per batch) instead of a gather per
 /// position, at the price of correlated negatives.
-public enum NegativeGranularity: Sendable, Hashable, Codable, CaseIterable {
+public enum NegativeGranularity: String, Sendable, Hashable, Codable, CaseIterable {
     /// K negatives for each of the N = B x L positions: shape [N, K].
-    case perPosition
+    case perPosition = "per-position"
     /// K negatives for each row, shared by its L positions: shape [B, K].
-    case perSequence
+    case perSequence = "per-sequence"
     /// K negatives shared by every position of the batch: shape [K].
-    case perBatch
+    case perBatch = "per-batch"
 }

@@ -10,7 +10,11 @@ public enum SamplingDistribution: Sendable, Equatable {
     /// Build it from the training sequences only, so that held-out events do not shape training.
     public static func popularity(in sequences: Sequences, catalogSize: Int) -> SamplingDistribution {
         var counts = [Int](repeating: 0, count: catalogSize + 1)
-        for item in sequences.items { counts[Int(item)] += 1 }
+        sequences.itemStorage.withUnsafeBufferPointer { items in
+            for sequence in 0..<sequences.count {
+                for position in sequences.range(of: sequence) { counts[Int(items[position])] += 1 }
+            }
+        }
         counts[0] = 0
         return .popularity(counts: counts)
     }

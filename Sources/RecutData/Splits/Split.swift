@@ -33,50 +33,72 @@ public func split(_ dataset: Dataset, strategy: SplitStrategy) throws -> DataSpl
     return result
 }
 
-/// The leave-one-out split of ``split(_:strategy:)``.
+/// The leave-one-out split of ``split(_:strategy:)``; every sequence shares the dataset's storage.
 func leaveOneOutSplit(_ sequences: Sequences) -> DataSplit {
-    var train = Sequences(), trainUsers: [Int32] = []
-    var validation = EvaluationSet(), test = EvaluationSet()
-    let items = sequences.items, times = sequences.timestamps
+    var trainRanges: [Range<Int>] = [], testRanges: [Range<Int>] = [], users: [Int32] = []
+    var validationTargets: [Int32] = [], validationTimes: [Double] = []
+    var testTargets: [Int32] = [], testTimes: [Double] = []
+    let items = sequences.itemStorage, times = sequences.timeStorage
     for user in 0..<sequences.count where sequences.length(user) >= 3 {
-        let start = sequences.offsets[user], end = sequences.offsets[user + 1]
-        let validationTarget = end - 2, testTarget = end - 1
-        train.append(items: items[start..<validationTarget], timestamps: times[start..<validationTarget])
-        trainUsers.append(Int32(user))
-        validation.append(user: Int32(user), inputItems: items[start..<validationTarget],
-                          inputTimes: times[start..<validationTarget],
-                          target: items[validationTarget], targetTime: times[validationTarget])
-        test.append(user: Int32(user), inputItems: items[start..<testTarget], inputTimes: times[start..<testTarget],
-                    target: items[testTarget], targetTime: times[testTarget])
+        let range = sequences.range(of: user)
+        let validationTarget = range.upperBound - 2, testTarget = range.upperBound - 1
+        trainRanges.append(range.lowerBound..<validationTarget)
+        testRanges.append(range.lowerBound..<testTarget)
+        users.append(Int32(user))
+        validationTargets.append(items[validationTarget])
+        validationTimes.append(times[validationTarget])
+        testTargets.append(items[testTarget])
+        testTimes.append(times[testTarget])
     }
-    return DataSplit(train: train, trainUsers: trainUsers, validation: validation, test: test)
+    let train = sequences.sharingStorage(ranges: trainRanges)
+    return DataSplit(
+        train: train, trainUsers: users,
+        validation: EvaluationSet(users: users, inputs: train, targets: validationTargets, targetTimes: validationTimes),
+        test: EvaluationSet(users: users, inputs: sequences.sharingStorage(ranges: testRanges), targets: testTargets,
+                            targetTimes: testTimes))
 }
 
-/// The temporal split of ``split(_:strategy:)`` at resolved cut times.
+/// The temporal split of ``split(_:strategy:)`` at resolved cut times; every sequence shares the
+/// dataset's storage, as the events at or before a cut are a prefix of a time-ordered sequence.
 func temporalSplit(_ sequences: Sequences, validationCut: Double, testCut: Double) -> DataSplit {
-    var train = Sequences(), trainUsers: [Int32] = []
-    var validation = EvaluationSet(), test = EvaluationSet()
-    let items = sequences.items, times = sequences.timestamps
+    var trainRanges: [Range<Int>] = [], trainUsers: [Int32] = []
+    var validation = CaseRanges(), test = CaseRanges()
+    let items = sequences.itemStorage, times = sequences.timeStorage
     for user in 0..<sequences.count {
-        let start = sequences.offsets[user], end = sequences.offsets[user + 1]
-        // Sequences are time ordered, so the events at or before a cut are a prefix.
+        let start = sequences.range(of: user).lowerBound, end = sequences.range(of: user).upperBound
         var validationEnd = start
         while validationEnd < end && times[validationEnd] <= validationCut { validationEnd += 1 }
         var testEnd = validationEnd
         while testEnd < end && times[testEnd] <= testCut { testEnd += 1 }
         if validationEnd - start >= 2 {
-            train.append(items: items[start..<validationEnd], timestamps: times[start..<validationEnd])
+            trainRanges.append(start..<validationEnd)
             trainUsers.append(Int32(user))
         }
         if validationEnd > start && validationEnd < testEnd {
-            validation.append(user: Int32(user), inputItems: items[start..<validationEnd],
-                              inputTimes: times[start..<validationEnd],
-                              target: items[validationEnd], targetTime: times[validationEnd])
+            validation.append(user: Int32(user), input: start..<validationEnd, target: items[validationEnd],
+                              time: times[validationEnd])
         }
         if testEnd > start && testEnd < end {
-            test.append(user: Int32(user), inputItems: items[start..<testEnd], inputTimes: times[start..<testEnd],
-                        target: items[testEnd], targetTime: times[testEnd])
+            test.append(user: Int32(user), input: start..<testEnd, target: items[testEnd], time: times[testEnd])
         }
     }
-    return DataSplit(train: train, trainUsers: trainUsers, validation: validation, test: test)
+    return DataSplit(train: sequences.sharingStorage(ranges: trainRanges), trainUsers: trainUsers,
+                     validation: validation.set(sharing: sequences), test: test.set(sharing: sequences))
+}
+
+/// Evaluation cases whose inputs are ranges of a sequence storage, gathered before the set is made.
+private struct CaseRanges {
+    var users: [Int32] = [], inputs: [Range<Int>] = [], targets: [Int32] = [], times: [Double] = []
+
+    mutating func append(user: Int32, input: Range<Int>, target: Int32, time: Double) {
+        users.append(user)
+        inputs.append(input)
+        targets.append(target)
+        times.append(time)
+    }
+
+    func set(sharing sequences: Sequences) -> EvaluationSet {
+        EvaluationSet(users: users, inputs: sequences.sharingStorage(ranges: inputs), targets: targets,
+                      targetTimes: times)
+    }
 }

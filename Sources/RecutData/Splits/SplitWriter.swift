@@ -40,7 +40,7 @@ public struct SplitWriter: Sendable {
             Self.appendRows(of: split.train, sequence: sequence, user: split.trainUsers[sequence], dataset: dataset,
                             to: &train)
         }
-        try writeAtomically(train, to: Self.path(directory, "train.tsv"))
+        try AtomicFile.write(Data(train.utf8), to: Self.path(directory, "train.tsv"))
         try writeTargets(split.validation, dataset: dataset, to: Self.path(directory, "validation.tsv"))
         try writeTargets(split.test, dataset: dataset, to: Self.path(directory, "test.tsv"))
 
@@ -71,7 +71,7 @@ public struct SplitWriter: Sendable {
             Self.appendRow(user: set.users[index], item: set.targets[index], time: set.targetTimes[index],
                            dataset: dataset, to: &text)
         }
-        try writeAtomically(text, to: path)
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     /// Writes the inputs of every case when `needed`, else removes a stale file of that name.
@@ -87,7 +87,7 @@ public struct SplitWriter: Sendable {
         for index in 0..<set.count {
             Self.appendRows(of: set.inputs, sequence: index, user: set.users[index], dataset: dataset, to: &text)
         }
-        try writeAtomically(text, to: path)
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     /// For each user, the index of its case in `users`, or -1; a user may have only one.
@@ -103,8 +103,8 @@ public struct SplitWriter: Sendable {
     /// Whether input `index` is training sequence `trainSequence` (none when -1) followed by `next`.
     private static func isInput(_ index: Int, of inputs: Sequences, trainRowsOf trainSequence: Int, in train: Sequences,
                                 then next: (item: Int32, time: Double)?) -> Bool {
-        let rows = trainSequence < 0 ? 0..<0 : train.offsets[trainSequence]..<train.offsets[trainSequence + 1]
-        var expectedItems = Array(train.items[rows]), expectedTimes = Array(train.timestamps[rows])
+        var expectedItems = trainSequence < 0 ? [] : Array(train[trainSequence])
+        var expectedTimes = trainSequence < 0 ? [] : Array(train.times(trainSequence))
         if let next {
             expectedItems.append(next.item)
             expectedTimes.append(next.time)
@@ -114,8 +114,8 @@ public struct SplitWriter: Sendable {
 
     private static func appendRows(of sequences: Sequences, sequence: Int, user: Int32, dataset: Dataset,
                                    to text: inout String) {
-        for position in sequences.offsets[sequence]..<sequences.offsets[sequence + 1] {
-            appendRow(user: user, item: sequences.items[position], time: sequences.timestamps[position],
+        for position in sequences.range(of: sequence) {
+            appendRow(user: user, item: sequences.itemStorage[position], time: sequences.timeStorage[position],
                       dataset: dataset, to: &text)
         }
     }

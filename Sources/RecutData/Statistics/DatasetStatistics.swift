@@ -67,9 +67,9 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
         // lastUser[item] is the last user seen with the item, to spot repeats in one pass.
         var lastUser = [Int](repeating: -1, count: dataset.items.count)
         var repeats = 0
-        sequences.items.withUnsafeBufferPointer { sequenceItems in
+        sequences.itemStorage.withUnsafeBufferPointer { sequenceItems in
             for user in 0..<sequences.count {
-                for position in sequences.offsets[user]..<sequences.offsets[user + 1] {
+                for position in sequences.range(of: user) {
                     let item = Int(sequenceItems[position])
                     itemEvents[item] += 1
                     if lastUser[item] == user { repeats += 1 } else { lastUser[item] = user }

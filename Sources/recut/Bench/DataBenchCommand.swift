@@ -22,7 +22,9 @@ struct DataBenchCommand: ParsableCommand {
         let read = try InteractionReader.read(
             path: file, options: ReadOptions(format: format.flatMap(InteractionFormat.init(rawValue:))))
         let afterRead = clock.now
-        let dataset = try preprocess(read.log, options: PreprocessOptions())
+        let eventCount = read.log.count
+        // `consume` hands the log over, so that preprocessing can release its columns.
+        let dataset = try preprocess((consume read).log, options: PreprocessOptions())
         let afterPreprocess = clock.now
         let dataSplit = try split(dataset, strategy: .leaveOneOut)
         let end = clock.now
@@ -33,11 +35,11 @@ struct DataBenchCommand: ParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let fields: [(String, String)] = [
-            ("tool", "\"recut\""), ("events", "\(read.log.count)"), ("users", "\(dataset.userCount)"),
+            ("tool", "\"recut\""), ("events", "\(eventCount)"), ("users", "\(dataset.userCount)"),
             ("read_s", "\(seconds(afterRead - start))"),
             ("preprocess_s", "\(seconds(afterPreprocess - afterRead))"),
             ("split_s", "\(seconds(end - afterPreprocess))"), ("total_s", "\(seconds(end - start))"),
-            ("train_events", "\(dataSplit.train.items.count)"), ("test_cases", "\(dataSplit.test.count)"),
+            ("train_events", "\(dataSplit.train.eventCount)"), ("test_cases", "\(dataSplit.test.count)"),
             ("peak_rss_mb", "\((Double(usage.ru_maxrss) / 102.4).rounded() / 10)"),
         ]
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")

@@ -14,7 +14,7 @@ struct GenerateCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let config = synthetic.config
+        let config = try synthetic.config()
         try config.validate()
         let log = SyntheticGenerator.generate(config)
         try CSVWriter.write(log, to: out)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RecutData
+import RecutTrain
 
 /// `recut data split`: write a split as files so that other tools use exactly the same one.
 struct SplitCommand: ParsableCommand {
@@ -14,10 +15,11 @@ struct SplitCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let loaded = try source.loadDataset()
-        let dataSplit = try RecutData.split(loaded.dataset, strategy: try splitting.strategy)
+        let config = try source.dataConfig().applying(overrides: splitting.overrides)
+        let loaded = try DatasetLoader.load(config, log: log)
+        let dataSplit = try RecutData.split(loaded.dataset, strategy: config.split)
         try SplitWriter().write(dataSplit, dataset: loaded.dataset, to: out)
-        print("wrote \(out): \(dataSplit.train.items.count) training events of \(dataSplit.train.count) users, "
+        print("wrote \(out): \(dataSplit.train.eventCount) training events of \(dataSplit.train.count) users, "
             + "\(dataSplit.validation.count) validation cases, \(dataSplit.test.count) test cases")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecutData
+import RecutTrain
 
 /// `recut data stats`: the shape of a dataset after preprocessing.
 struct StatsCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let loaded = try source.loadDataset()
+        let loaded = try DatasetLoader.load(try source.dataConfig(), log: log)
         let statistics = DatasetStatistics(dataset: loaded.dataset)
         if json {
             let encoder = JSONEncoder()

@@ -1,8 +1,13 @@
 import ArgumentParser
 import Foundation
 import RecutData
+import RecutTrain
 
 /// Where the interactions come from and how they are cleaned: shared by every command that reads data.
+///
+/// Each option is a `TrainingConfig` setting of the same name; only the options given on the
+/// command line become overrides, so that they take precedence over a config file without
+/// resetting what the file says.
 struct DataSourceOptions: ParsableArguments {
     @Argument(help: "Interaction file (CSV/TSV with a header, RecBole .inter, MovieLens ratings.dat, or 'user item' lines).")
     var file: String?
@@ -10,7 +15,7 @@ struct DataSourceOptions: ParsableArguments {
     @Flag(help: "Use the embedded synthetic dataset instead of a file.")
     var synthetic = false
 
-    @Option(help: "File format: csv, tsv, recbole, movielens or pairs (default: detected).")
+    @Option(help: "File format: auto, \(InteractionFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: auto, detected).")
     var format: String?
 
     @Option(help: "Columns by name or 0-based index, e.g. user=uid,item=movie,timestamp=ts,rating=stars.")
@@ -20,16 +25,16 @@ struct DataSourceOptions: ParsableArguments {
     var skipBadRows = false
 
     @Option(help: "Keep only events rated at least this much.")
-    var minRating: Float?
+    var minRating: Double?
 
     @Flag(help: "Drop an event that repeats the user's previous item.")
     var dropRepeats = false
 
     @Option(help: "Iteratively drop users with fewer events than this.")
-    var userCore = 0
+    var userCore: Int?
 
     @Option(help: "Iteratively drop items with fewer events than this.")
-    var itemCore = 0
+    var itemCore: Int?
 
     @Option(help: "Folder for the preprocessed-dataset cache (default: .recut-cache beside the file).")
     var cacheDirectory: String?
@@ -41,68 +46,63 @@ struct DataSourceOptions: ParsableArguments {
     var syntheticOptions: SyntheticOptions
 
     func validate() throws {
-        if synthetic == (file != nil) {
-            throw ValidationError("give either an interaction FILE or --synthetic")
-        }
-        if let format, InteractionFormat(rawValue: format) == nil {
-            let known = InteractionFormat.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("unknown --format \(format); known formats: \(known)")
+        if synthetic && file != nil {
+            throw ValidationError("give either an interaction FILE or --synthetic, not both")
         }
     }
 
-    var preprocessOptions: PreprocessOptions {
-        PreprocessOptions(minimumRating: minRating, dropConsecutiveRepeats: dropRepeats,
-                          userCore: userCore, itemCore: itemCore)
+    /// The settings given on the command line, keyed by setting name.
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        if let file { result["data"] = file }
+        if synthetic { result["data"] = "none" }
+        result["format"] = format
+        result["columns"] = columns
+        if skipBadRows { result["skip-bad-rows"] = "true" }
+        result["min-rating"] = minRating.map { "\($0)" }
+        if dropRepeats { result["drop-repeats"] = "true" }
+        result["user-core"] = userCore.map(String.init)
+        result["item-core"] = itemCore.map(String.init)
+        result["cache-directory"] = cacheDirectory
+        if noCache { result["cache"] = "false" }
+        return result.merging(syntheticOptions.overrides) { $1 }
     }
 
-    /// Reads, cleans and (for files) caches the dataset, telling on stderr what happened.
-    func loadDataset() throws -> LoadedDataset {
-        let preprocessOptions = self.preprocessOptions
-        try preprocessOptions.validate()
-        guard let file else {
-            let config = syntheticOptions.config
-            try config.validate()
-            let dataset = try preprocess(SyntheticGenerator.generate(config), options: preprocessOptions)
-            return LoadedDataset(dataset: dataset, source: "synthetic(\(config.users) users, \(config.items) items, mean length \(config.meanLength), seed \(config.seed))")
-        }
-        let readOptions = ReadOptions(
-            format: format.flatMap(InteractionFormat.init(rawValue:)),
-            columns: try columns.map(ColumnSelection.init(parsing:)),
-            skipBadRows: skipBadRows)
-        var skippedRows = 0
-        let build = {
-            let result = try InteractionReader.read(path: file, options: readOptions)
-            skippedRows = result.skippedRows
-            if result.skippedRows > 0 { log("skipped \(result.skippedRows) malformed rows of \(file)") }
-            return try preprocess(result.log, options: preprocessOptions)
-        }
-        if noCache { return LoadedDataset(dataset: try build(), source: file) }
-        let fingerprint = "read(format=\(format ?? "auto"),columns=\(columns ?? "auto"),skip-bad-rows=\(skipBadRows))"
-            + preprocessOptions.fingerprint
-        let cache = DatasetCache(directory: cacheDirectory)
-        let (dataset, reused) = try cache.load(source: file, fingerprint: fingerprint, build: build)
-        if reused { log("reused the preprocessed cache \(try cache.cachePath(source: file, fingerprint: fingerprint))") }
-        return LoadedDataset(dataset: dataset, source: file, skippedRows: skippedRows)
+    /// The data settings of the command line over the defaults, for the `recut data` commands,
+    /// which need a FILE or `--synthetic`.
+    func dataConfig() throws -> TrainingConfig {
+        guard synthetic || file != nil else { throw ValidationError("give either an interaction FILE or --synthetic") }
+        return try TrainingConfig().applying(overrides: overrides)
     }
 }
 
 /// The size and seed of the generated dataset.
 struct SyntheticOptions: ParsableArguments {
-    @Option(help: "Synthetic users.") var users = SyntheticConfig().users
-    @Option(help: "Synthetic items.") var items = SyntheticConfig().items
-    @Option(help: "Synthetic mean sequence length.") var meanLength = SyntheticConfig().meanLength
-    @Option(help: "Seed of the synthetic generator.") var dataSeed = SyntheticConfig().seed
+    @Option(name: [.customLong("synthetic-users"), .customLong("users")], help: "Synthetic users (default \(TrainingConfig().syntheticUsers)).")
+    var users: Int?
+    @Option(name: [.customLong("synthetic-items"), .customLong("items")], help: "Synthetic items (default \(TrainingConfig().syntheticItems)).")
+    var items: Int?
+    @Option(name: [.customLong("synthetic-mean-length"), .customLong("mean-length")],
+            help: "Synthetic mean sequence length (default \(TrainingConfig().syntheticMeanLength)).")
+    var meanLength: Int?
+    @Option(name: [.customLong("synthetic-seed"), .customLong("data-seed")],
+            help: "Seed of the synthetic generator (default \(TrainingConfig().syntheticSeed)).")
+    var dataSeed: Int?
 
-    var config: SyntheticConfig {
-        SyntheticConfig(users: users, items: items, meanLength: meanLength, seed: dataSeed)
+    /// The settings given on the command line, keyed by setting name.
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        result["synthetic-users"] = users.map(String.init)
+        result["synthetic-items"] = items.map(String.init)
+        result["synthetic-mean-length"] = meanLength.map(String.init)
+        result["synthetic-seed"] = dataSeed.map(String.init)
+        return result
     }
-}
 
-/// A dataset ready for splitting, with a line saying where it came from.
-struct LoadedDataset {
-    var dataset: Dataset
-    var source: String
-    var skippedRows = 0
+    /// The generator settings: the defaults with the given options.
+    func config() throws -> SyntheticConfig {
+        try TrainingConfig().applying(overrides: overrides).syntheticConfig
+    }
 }
 
 /// Writes a progress or status line to stderr, keeping stdout for results.

@@ -1,10 +1,10 @@
 import ArgumentParser
-import RecutData
 
-/// How a dataset is cut into training, validation and test.
+/// How a dataset is cut into training, validation and test: the `split`, `cut-time` and
+/// `cut-quantile` settings.
 struct SplitOptions: ParsableArguments {
-    @Option(help: "Split: leave-one-out or temporal.")
-    var split = "leave-one-out"
+    @Option(help: "Split: leave-one-out (default) or temporal.")
+    var split: String?
 
     @Option(help: "Temporal split: cut at this time (same unit as the timestamps).")
     var cutTime: Double?
@@ -12,18 +12,12 @@ struct SplitOptions: ParsableArguments {
     @Option(help: "Temporal split: cut at this quantile of all event times (0 < q < 1).")
     var cutQuantile: Double?
 
-    func validate() throws { _ = try strategy }
-
-    var strategy: SplitStrategy {
-        get throws {
-            switch (split, cutTime, cutQuantile) {
-            case ("leave-one-out", nil, nil): return .leaveOneOut
-            case ("leave-one-out", _, _): throw ValidationError("--cut-time and --cut-quantile need --split temporal")
-            case ("temporal", let time?, nil): return .temporal(.time(time))
-            case ("temporal", nil, let quantile?): return .temporal(.quantile(quantile))
-            case ("temporal", _, _): throw ValidationError("--split temporal needs exactly one of --cut-time or --cut-quantile")
-            default: throw ValidationError("unknown --split \(split); use leave-one-out or temporal")
-            }
-        }
+    /// The settings given on the command line, keyed by setting name.
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        result["split"] = split
+        result["cut-time"] = cutTime.map { "\($0)" }
+        result["cut-quantile"] = cutQuantile.map { "\($0)" }
+        return result
     }
 }

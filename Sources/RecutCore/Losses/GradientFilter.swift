@@ -1,0 +1,17 @@
+/// The threshold below which the fused losses drop a softmax weight from the gradient
+/// (Cut Cross-Entropy's gradient filtering).
+///
+/// A weight smaller than the resolution of the operands' precision next to 1 cannot change
+/// a gradient accumulated at that precision by much, so its contribution is skipped; whole
+/// tiles of such weights are where the fused backward pass saves its time.
+public enum GradientFilter {
+    /// The machine epsilon of `dtype` divided by 32, Cut Cross-Entropy's "auto" filter_eps:
+    /// 2^-28 for float32 and 2^-57 for float64 (2^-12 for bfloat16 once it exists).
+    public static func threshold(for dtype: DType) -> Double {
+        switch dtype {
+        case .float32: Double(Float.ulpOfOne) / 32
+        case .float64: Double.ulpOfOne / 32
+        case .int32: preconditionFailure("gradient filtering needs a floating-point dtype, not int32")
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import RecutCore
+import RecutData
+
+/// Trains SASRec on one split: epochs of shuffled batches, the configured loss, AdamW with
+/// the learning-rate schedule, validation after each epoch, early stopping, checkpoints,
+/// and at the end the test metrics of the best epoch beside the popularity baseline.
+///
+/// Every random choice is a pure function of (seed, epoch, step): the shuffle of epoch e,
+/// the negatives and the dropout masks of step s. So a run stopped anywhere and resumed from
+/// its last checkpoint ends with exactly the weights of an uninterrupted run.
+public final class Trainer {
+    /// The settings, every automatic one resolved.
+    public let config: TrainingConfig
+    /// The dataset (for the external item ids of checkpoints).
+    public let dataset: Dataset
+    /// The split trained and evaluated on.
+    public let split: DataSplit
+    /// The model being trained.
+    public let model: SASRec
+    /// Where checkpoints and the metrics log go; nil keeps nothing on disk.
+    public let store: CheckpointStore?
+    /// Called after every optimizer step with the number of steps taken; a throw stops the
+    /// run there (tests use it to simulate a crash).
+    public var afterStep: ((Int) throws -> Void)?
+    /// Where progress reports go; nil is silent.
+    public var progressOutput: ((String) -> Void)?
+    /// Whether `progressOutput` is a terminal, which gets a redrawn bar instead of log lines.
+    public var progressIsTerminal = false
+    /// Receives a line per epoch and status messages.
+    public var log: (String) -> Void = { _ in }
+
+    private let backend: any LossBackend
+    private let optimizer: AdamW
+    private let loss: any TrainingLoss
+    private let batcher: TrainingBatcher
+    private let sampler: NegativeSampler?
+    private let logQ: LogQCorrection?
+    private let schedule: LearningRateSchedule
+    private let ranking: ModelRanking
+    private let inputIDs: Tensor
+    private let targetIDs: Tensor
+    private let negativeIDs: Tensor
+    private let hiddenGradient: Tensor
+    private var state: TrainerState
+    private var bestWeights: [NamedTensor]?
+
+    /// Prepares a fresh run of `config` on `split` of `dataset`, computing on `backend`.
+    public init(config: TrainingConfig, dataset: Dataset, split: DataSplit, backend: any LossBackend,
+                store: CheckpointStore?) throws {
+        let config = config.resolved()
+        try config.validate(source: "settings")
+        self.config = config
+        self.dataset = dataset
+        self.split = split
+        self.backend = backend
+        self.store = store
+        let catalogSize = dataset.itemCount
+        let length = config.resolvedMaxLength, batchSize = config.batchSize
+        let seed = UInt64(config.seed)
+        model = SASRec(configuration: config.modelConfiguration(catalogSize: catalogSize), backend: backend,
+                       maximumBatch: batchSize, seed: Self.derivedSeed(seed, .initialization))
+        optimizer = AdamW(configuration: config.optimizerConfiguration, layout: model.layout, backend: backend,
+                          dtype: model.dtype)
+        loss = try Self.makeLoss(config, backend: backend)
+        batcher = TrainingBatcher(split: split, batchSize: batchSize, length: length, seed: seed)
+        schedule = config.learningRateSchedule(totalSteps: batcher.batchCount * config.resolvedEpochs)
+        ranking = ModelRanking(model: model)
+        inputIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
+        targetIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
+        hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.dtype)
+        if loss.usesNegatives {
+            let distribution: SamplingDistribution = config.sampler == .uniform
+                ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
+            let sampler = try NegativeSampler(catalogSize: catalogSize, distribution: distribution,
+                                              seed: Self.derivedSeed(seed, .negatives))
+            self.sampler = sampler
+            negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
+            logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
+                ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
+        } else {
+            sampler = nil
+            negativeIDs = backend.makeTensor(shape: [1], dtype: .int32)
+            logQ = nil
+        }
+        state = TrainerState(epoch: 0, step: 0, bestMetric: nil, bestEpoch: 0, badEpochs: 0, seed: config.seed)
+    }
+
+    /// Continues the run whose last checkpoint is `checkpoint` (from `store.load(.last)`).
+    ///
+    /// The split must be the one the run trained on (the CLI rebuilds it from the saved
+    /// settings); the item catalog is checked against the checkpoint's.
+    public convenience init(resuming checkpoint: Checkpoint, dataset: Dataset, split: DataSplit,
+                            backend: any LossBackend, store: CheckpointStore) throws {
+        guard let state = checkpoint.state else {
+            throw TrainError.incompleteCheckpoint(directory: store.folder(.last), reason: "it holds no trainer state to resume from")
+        }
+        guard checkpoint.items == dataset.items.names else {
+            throw TrainError.corrupt(file: store.folder(.last) + "/" + CheckpointStore.FileName.items,
+                                     reason: "the data's items differ from the checkpoint's; resume with the same data and settings")
+        }
+        try self.init(config: checkpoint.config, dataset: dataset, split: split, backend: backend, store: store)
+        let folder = store.folder(.last)
+        try model.loadWeights(checkpoint.tensors, file: folder + "/" + CheckpointStore.FileName.model)
+        let stateFile = folder + "/" + CheckpointStore.FileName.trainerTensors
+        try FlatBufferTensors.upload(state.tensors, into: optimizer.firstMoment, layout: model.layout, backend: backend,
+                                     suffix: Self.firstMomentSuffix, file: stateFile)
+        try FlatBufferTensors.upload(state.tensors, into: optimizer.secondMoment, layout: model.layout, backend: backend,
+                                     suffix: Self.secondMomentSuffix, file: stateFile)
+        optimizer.step = state.step
+        self.state = state
+        self.state.tensors = []
+        if state.bestMetric != nil {
+            bestWeights = try store.load(.best).tensors
+        }
+    }
+
+    /// Trains until the last epoch or early stopping, then evaluates the best epoch on the test cases.
+    public func run() throws -> TrainingResult {
+        let metricsLog = try store.map { store throws(TrainError) in
+            try makeFolder(store.directory)
+            return try MetricsLog(path: store.directory + "/metrics.jsonl", append: state.epoch > 0 || state.batchInEpoch > 0)
+        }
+        let epochs = config.resolvedEpochs
+        var stoppedEarly = false
+        while state.epoch < epochs && !stoppedEarly {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let batches = batcher.batches(epoch: state.epoch)
+            let progress = TrainingProgress(epoch: state.epoch, epochs: epochs, batches: batches.count - state.batchInEpoch,
+                                            isTerminal: progressOutput != nil && progressIsTerminal,
+                                            write: progressOutput ?? { _ in })
+            while state.batchInEpoch < batches.count {
+                let batch = batches[state.batchInEpoch]
+                let batchLoss = trainStep(batch)
+                state.batchInEpoch += 1
+                state.epochLossSum += batchLoss
+                state.step += 1
+                progress.update(events: batch.targetCount, loss: batchLoss)
+                if let every = config.checkpointEvery, state.step % every == 0, state.batchInEpoch < batches.count {
+                    try saveLast()
+                }
+                try afterStep?(state.step)
+            }
+            progress.finish()
+            let validation = ranking.evaluate(split.validation, ks: config.evaluationKs, maskInputItems: config.maskValidation)
+            let metric = validation.ndcg(at: config.evaluationKs[0])
+            if state.bestMetric.map({ metric > $0 }) ?? true {
+                state.bestMetric = metric
+                state.bestEpoch = state.epoch
+                state.badEpochs = 0
+                bestWeights = model.namedWeights()
+                try store?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil)
+            } else {
+                state.badEpochs += 1
+                stoppedEarly = state.badEpochs >= config.resolvedPatience
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let epochMetrics = EpochMetrics(
+                epoch: state.epoch, trainLoss: state.epochLossSum / Double(max(batches.count, 1)),
+                eventsPerSecond: progress.eventsPerSecond, seconds: seconds, validation: validation.summary)
+            try metricsLog?.write(epochMetrics)
+            log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs", state.epoch + 1, epochs,
+                       epochMetrics.trainLoss, config.evaluationKs[0], metric,
+                       state.bestEpoch == state.epoch ? " (best)" : "", seconds))
+            state.epoch += 1
+            state.batchInEpoch = 0
+            state.epochLossSum = 0
+            try saveLast()
+        }
+        if stoppedEarly { log("stopped early: no better validation ndcg@\(config.evaluationKs[0]) for \(config.resolvedPatience) epochs") }
+        return try finalEvaluation(stoppedEarly: stoppedEarly)
+    }
+
+    /// The weights of the model now, by name.
+    public var weights: [NamedTensor] { model.namedWeights() }
+
+    // MARK: Steps
+
+    /// One optimizer step on `batch`; returns the batch's mean loss.
+    private func trainStep(_ batch: TrainingBatch) -> Double {
+        let length = batch.length, positions = batch.positionCount
+        backend.write(batch.inputs, into: inputIDs)
+        backend.write(batch.targets, into: targetIDs)
+        model.zeroGradients()
+        model.isTraining = true
+        let hidden = model.forward(ids: inputIDs, batch: batch.batchSize, length: length,
+                                   seed: Self.derivedSeed(UInt64(config.seed), .dropout, step: state.step))
+        var negatives: SampledNegatives?
+        if let sampler {
+            let drawn = sampler.sample(count: config.negatives, granularity: config.negativeGranularity, for: batch,
+                                       collisions: config.collisions, step: state.step)
+            let ids = negativeIDs.view(offset: 0, shape: drawn.shape)
+            backend.write(Self.maskedIDs(drawn), into: ids)
+            negatives = SampledNegatives(ids: ids, granularity: Self.granularity(config.negativeGranularity), logQ: logQ)
+        }
+        let batchLoss = loss.forwardBackward(
+            hidden: hidden, itemTable: model.itemEmbedding, hiddenGradient: hiddenGradient,
+            itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, negatives: negatives,
+            positions: positions)
+        model.backward(outputGradient: hiddenGradient)
+        optimizer.configuration.learningRate = schedule.rate(at: state.step)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients)
+        return batchLoss
+    }
+
+    /// The drawn ids with the slots the sampler flagged invalid set to 0, which the losses skip.
+    private static func maskedIDs(_ negatives: Negatives) -> [Int32] {
+        guard let valid = negatives.valid, negatives.granularity == .perPosition else { return negatives.ids }
+        var ids = negatives.ids
+        for index in ids.indices where !valid[index] { ids[index] = 0 }
+        return ids
+    }
+
+    private static func granularity(_ granularity: NegativeGranularity) -> SampledNegatives.Granularity {
+        switch granularity {
+        case .perPosition: .perPosition
+        case .perSequence: .perSequence
+        case .perBatch: .perBatch
+        }
+    }
+
+    private static func makeLoss(_ config: TrainingConfig, backend: any LossBackend) throws -> any TrainingLoss {
+        func fused() throws -> any FusedLossBackend {
+            guard let fused = backend as? any FusedLossBackend else {
+                throw TrainError.invalidSetting(key: "loss", value: config.loss.rawValue, source: "settings",
+                                                reason: "the \(backend.name) backend has no fused losses yet; use ce or ce-")
+            }
+            return fused
+        }
+        return switch config.loss {
+        case .crossEntropy: CrossEntropyLoss(backend: backend)
+        case .sampledCrossEntropy: SampledCrossEntropyLoss(backend: backend)
+        case .fusedCrossEntropy:
+            FusedCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
+        case .fusedSampledCrossEntropy:
+            FusedSampledCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
+        case .binaryCrossEntropy: BinaryCrossEntropyLoss(backend: backend)
+        case .generalizedBinaryCrossEntropy: GeneralizedBinaryCrossEntropyLoss(backend: backend, calibration: config.gbceT)
+        }
+    }
+
+    // MARK: Randomness
+
+    /// The independent random streams of a run.
+    enum RandomStream: UInt64 {
+        case initialization = 0x494E_4954
+        case negatives = 0x4E45_4754
+        case dropout = 0x4452_4F50
+    }
+
+    /// The seed of `stream` at `step`: a pure function of the run's seed, so resuming redraws it exactly.
+    static func derivedSeed(_ seed: UInt64, _ stream: RandomStream, step: Int = 0) -> UInt64 {
+        var generator = SplitMix64(seed: seed ^ (stream.rawValue &* 0x9E37_79B9_7F4A_7C15), stream: UInt64(step))
+        return generator.next()
+    }
+
+    // MARK: Checkpoints and results
+
+    private static let firstMomentSuffix = ".exp_avg"
+    private static let secondMomentSuffix = ".exp_avg_sq"
+
+    /// Saves `last/`: weights, optimizer moments and where the run stands.
+    private func saveLast() throws {
+        guard let store else { return }
+        var saved = state
+        saved.tensors = FlatBufferTensors.download(optimizer.firstMoment, layout: model.layout, backend: backend,
+                                                   suffix: Self.firstMomentSuffix)
+            + FlatBufferTensors.download(optimizer.secondMoment, layout: model.layout, backend: backend,
+                                         suffix: Self.secondMomentSuffix)
+        try store.save(.last, tensors: model.namedWeights(), config: config, items: dataset.items.names, state: saved)
+    }
+
+    private func finalEvaluation(stoppedEarly: Bool) throws -> TrainingResult {
+        if let bestWeights { try model.loadWeights(bestWeights, file: "best weights") }
+        let result = TrainingResult(
+            bestEpoch: state.bestEpoch, bestValidationMetric: state.bestMetric ?? 0, epochsTrained: state.epoch,
+            stoppedEarly: stoppedEarly, test: TestMetrics.measure(ranking, split: split))
+        if let store {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(result)
+            try reportingDataErrors { () throws(DataError) in try AtomicFile.write(data, to: store.directory + "/results.json") }
+        }
+        return result
+    }
+
+    private func makeFolder(_ path: String) throws(TrainError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(file: path, reason: "cannot create the output folder: \(error.localizedDescription)")
+        }
+    }
+}

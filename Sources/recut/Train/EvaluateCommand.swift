@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import RecutTrain
+
+/// `recut evaluate`: test metrics of a checkpoint, beside the popularity baseline.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Test metrics of a checkpoint (masked and unmasked, k = 1, 5, 10, 20, 100) beside the popularity baseline.",
+        discussion: "The data and its split are rebuilt from the settings saved in the checkpoint.")
+
+    @Option(help: "A run's output folder (its best/ checkpoint is used) or a checkpoint folder.")
+    var checkpoint: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let folder = CheckpointArgument.folder(checkpoint)
+        let saved = try CheckpointStore.load(from: folder)
+        let setup = try RunSetup(config: saved.config)
+        guard saved.items == setup.loaded.dataset.items.names else {
+            throw CommandFailure("\(folder): the data's items differ from the checkpoint's; has \(saved.config.data ?? "the synthetic data") changed?")
+        }
+        let model = try saved.makeModel(backend: setup.backend, folder: folder)
+        let metrics = TestMetrics.measure(ModelRanking(model: model), split: setup.split)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
+        } else {
+            print("checkpoint \(folder), test cases of \(saved.config.data ?? "the synthetic data"):")
+            print(metrics.formatted())
+        }
+    }
+}

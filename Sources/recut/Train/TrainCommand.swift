@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import RecutTrain
+
+/// `recut train`: train SASRec, keep checkpoints, and report test metrics beside the popularity baseline.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train SASRec on an interaction file (or the synthetic dataset) and report test metrics.",
+        discussion: """
+            Settings come from the defaults, then --config FILE (.toml, .yaml or .yml, flat `key = value` \
+            lines named like the flags), then the flags given. Without a FILE, trains on the synthetic \
+            dataset with shorter defaults (see --epochs, --patience, --max-length).
+            """)
+
+    @OptionGroup var source: DataSourceOptions
+    @OptionGroup var splitting: SplitOptions
+    @OptionGroup var training: TrainingOptions
+
+    @Option(help: "Settings file (.toml, .yaml or .yml); flags override it.")
+    var config: String?
+
+    @Option(help: "Continue the run in this output folder from its last checkpoint (no other settings).")
+    var resume: String?
+
+    func validate() throws {
+        if resume != nil {
+            let given = source.overrides.merging(splitting.overrides) { $1 }.merging(training.overrides) { $1 }
+            if config != nil || !given.isEmpty {
+                throw ValidationError("--resume continues with the run's saved settings; give no other settings")
+            }
+        }
+    }
+
+    func run() throws {
+        let trainer: Trainer
+        if let resume {
+            let store = CheckpointStore(directory: resume)
+            let checkpoint = try store.load(.last)
+            let setup = try RunSetup(config: checkpoint.config)
+            trainer = try Trainer(resuming: checkpoint, dataset: setup.loaded.dataset, split: setup.split,
+                                  backend: setup.backend, store: store)
+            log("resuming \(resume) at epoch \((checkpoint.state?.epoch ?? 0) + 1), step \(checkpoint.state?.step ?? 0)")
+        } else {
+            let base = try config.map { path throws(TrainError) in try TrainingConfig.load(from: path) } ?? TrainingConfig()
+            let settings = try base.applying(overrides: source.overrides.merging(splitting.overrides) { $1 }
+                .merging(training.overrides) { $1 })
+            let setup = try RunSetup(config: settings)
+            trainer = try Trainer(config: settings, dataset: setup.loaded.dataset, split: setup.split,
+                                  backend: setup.backend, store: CheckpointStore(directory: settings.output))
+        }
+        trainer.log = log
+        trainer.progressOutput = { FileHandle.standardError.write(Data($0.utf8)) }
+        trainer.progressIsTerminal = isatty(STDERR_FILENO) != 0
+        let result = try trainer.run()
+        print("best epoch \(result.bestEpoch + 1) of \(result.epochsTrained) (validation ndcg@\(trainer.config.evaluationKs[0]) "
+            + String(format: "%.4f", result.bestValidationMetric) + "); test metrics of its weights, beside the popularity baseline:")
+        print(result.test.formatted())
+        print("checkpoints: \(trainer.store!.folder(.best)) (best), \(trainer.store!.folder(.last)) (resume); "
+            + "metrics: \(trainer.store!.directory)/metrics.jsonl")
+    }
+}
