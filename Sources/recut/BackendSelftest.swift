@@ -96,6 +96,7 @@ final class BackendSelftest {
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
+            if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
             checkTrainingStep(lossSubject)
         }
         return results
