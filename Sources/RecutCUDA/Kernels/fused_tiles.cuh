@@ -79,27 +79,41 @@ __device__ __forceinline__ void fused_logit_tile(float logits[4][4], float (*fix
     }
 }
 
-// out[c][i][e] += sum_s weights[s][4ty + i] * sweep[sweepRows[s]][32c + tx + 16e]: the
-// weight tile (stored transposed, [sweep][fixed]) times the sweeping rows, chunk by chunk.
+// tile[i][kk] = source[rows[i] * d + c0 + kk] (row-major, for the weighted sums); 0 for
+// rows < 0 or dimensions past d. A warp reads and writes 32 consecutive floats of one row.
+__device__ __forceinline__ void fused_load_rows(float (*tile)[FUSED_CHUNK], const float *source, const int *rows,
+                                                int c0, int dimension) {
+    int kk = threadIdx.x & 31;
+    for (int i = threadIdx.x >> 5; i < FUSED_TILE; i += FUSED_THREADS >> 5) {
+        int row = rows[i], c = c0 + kk;
+        tile[i][kk] = row >= 0 && c < dimension ? source[(long long)row * dimension + c] : 0.0f;
+    }
+}
+
+// out[c][i][e] += sum_s weights[s][4ty + i] * sweep[sweepRows[s]][32c + 2tx + e]: the weight
+// tile (stored transposed, [sweep][fixed]) times the sweeping rows, chunk by chunk. The rows
+// go row-major into the sweeping tile's memory, so each step reads one float4 of weights and
+// one float2 of the rows.
 __device__ __forceinline__ void fused_weighted_sum(float out[FUSED_MAX_CHUNKS][4][2],
                                                    float (*weights)[FUSED_STRIDE], float (*sweepTile)[FUSED_STRIDE],
                                                    const float *sweep, const int *sweepRows, int dimension) {
     int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+    float (*rowTile)[FUSED_CHUNK] = reinterpret_cast<float (*)[FUSED_CHUNK]>(&sweepTile[0][0]);
 #pragma unroll
     for (int c = 0; c < FUSED_MAX_CHUNKS; c++) {
         if (c * FUSED_CHUNK >= dimension) break;
         __syncthreads();
-        fused_load_chunk(sweepTile, sweep, sweepRows, c * FUSED_CHUNK, dimension);
+        fused_load_rows(rowTile, sweep, sweepRows, c * FUSED_CHUNK, dimension);
         __syncthreads();
 #pragma unroll 4
         for (int s = 0; s < FUSED_TILE; s++) {
             float4 w = *reinterpret_cast<const float4 *>(&weights[s][4 * ty]);
+            float2 b = *reinterpret_cast<const float2 *>(&rowTile[s][2 * tx]);
             float wv[4] = {w.x, w.y, w.z, w.w};
-            float b0 = sweepTile[tx][s], b1 = sweepTile[tx + 16][s];
 #pragma unroll
             for (int i = 0; i < 4; i++) {
-                out[c][i][0] = fmaf(wv[i], b0, out[c][i][0]);
-                out[c][i][1] = fmaf(wv[i], b1, out[c][i][1]);
+                out[c][i][0] = fmaf(wv[i], b.x, out[c][i][0]);
+                out[c][i][1] = fmaf(wv[i], b.y, out[c][i][1]);
             }
         }
     }

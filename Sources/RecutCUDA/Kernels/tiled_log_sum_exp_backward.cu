@@ -22,7 +22,7 @@ __device__ __forceinline__ bool fused_store_weights(float (*weightTile)[FUSED_ST
 
 // hiddenGradient[r] = scale * sum over the group's columns of w[r, j] table[id_j] (written, not added).
 // Parallel layout: block (x, y) owns row tile x of group y and sweeps all of the group's
-// column tiles; thread (ty, tx) accumulates rows 4ty..4ty+3, dimensions tx + 16e of each chunk.
+// column tiles; thread (ty, tx) accumulates rows 4ty..4ty+3, dimensions 2tx and 2tx + 1 of each chunk.
 extern "C" __global__ void tiled_hidden_gradient_f32(float *hiddenGradient, const float *logSumExp,
                                                      const float *hidden, const float *table, const int *targets,
                                                      const int *ids, const float *logQ, int logQMode,
@@ -70,7 +70,7 @@ extern "C" __global__ void tiled_hidden_gradient_f32(float *hiddenGradient, cons
         for (int i = 0; i < 4; i++)
 #pragma unroll
             for (int e = 0; e < 2; e++) {
-                int column = c * FUSED_CHUNK + tx + 16 * e;
+                int column = c * FUSED_CHUNK + 2 * tx + e;
                 if (myRows[i] >= 0 && column < dimension)
                     hiddenGradient[(long long)myRows[i] * dimension + column] = scale * out[c][i][e];
             }
@@ -79,7 +79,7 @@ extern "C" __global__ void tiled_hidden_gradient_f32(float *hiddenGradient, cons
 // tableGradient[id_j] += scale * sum over the group's rows of w[r, j] hidden[r], with float
 // atomics (ids may repeat, and row splits share a column), so the order of additions varies
 // between runs. Parallel layout: block (x, y, z) owns column tile x of group y and sweeps the
-// row tiles of split z; thread (ty, tx) accumulates columns 4ty..4ty+3, dimensions tx + 16e.
+// row tiles of split z; thread (ty, tx) accumulates columns 4ty..4ty+3, dimensions 2tx and 2tx + 1 of each chunk.
 extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const float *logSumExp,
                                                     const float *hidden, const float *table, const int *targets,
                                                     const int *ids, const float *logQ, int logQMode,
@@ -128,7 +128,7 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
         for (int i = 0; i < 4; i++)
 #pragma unroll
             for (int e = 0; e < 2; e++) {
-                int column = c * FUSED_CHUNK + tx + 16 * e;
+                int column = c * FUSED_CHUNK + 2 * tx + e;
                 if (myIDs[i] >= 0 && column < dimension && out[c][i][e] != 0.0f)
                     atomicAdd(tableGradient + (long long)myIDs[i] * dimension + column, scale * out[c][i][e]);
             }
