@@ -1,7 +1,13 @@
 import RecutCore
 
 extension CPUBackend {
-    public func attentionForward(_ output: Tensor, probabilities: Tensor, qkv: Tensor,
+    /// The softmax probabilities [batch, heads, length, length].
+    public func attentionSavedCount(batch: Int, length: Int, heads: Int, dimension: Int) -> Int {
+        batch * heads * length * length
+    }
+
+    /// `saved` receives the softmax probabilities [batch, heads, length, length].
+    public func attentionForward(_ output: Tensor, saved probabilities: Tensor, qkv: Tensor,
                                  batch: Int, length: Int, heads: Int, dimension: Int,
                                  dropout: Double, seed: UInt64) {
         let layout = AttentionLayout(batch: batch, length: length, heads: heads, dimension: dimension,
@@ -17,7 +23,7 @@ extension CPUBackend {
     }
 
     public func attentionBackward(_ qkvGradient: Tensor, outputGradient: Tensor, qkv: Tensor,
-                                  probabilities: Tensor,
+                                  saved probabilities: Tensor,
                                   batch: Int, length: Int, heads: Int, dimension: Int,
                                   dropout: Double, seed: UInt64) {
         let layout = AttentionLayout(batch: batch, length: length, heads: heads, dimension: dimension,

@@ -8,13 +8,25 @@ extension CUDABackend {
                           [.address(output.address), .address(bias.address), .int64(rows), .int32(Int32(columns))])
     }
 
+    /// How a column sum over `rows` splits its rows among blocks: enough chunks of at least
+    /// 64 rows for about four blocks per multiprocessor, so that a sum over many rows and few
+    /// columns still fills the chip (32 columns per block).
+    func columnReductionChunks(rows: Int, columns: Int) -> (chunks: Int, rowsPerBlock: Int) {
+        let columnBlocks = (columns + 31) / 32
+        let chunks = max(1, min((rows + 63) / 64, driver.multiprocessorCount * 4 / columnBlocks))
+        return (chunks, (rows + chunks - 1) / chunks)
+    }
+
+    /// Row chunks are summed with float atomics, so the order of additions varies between runs.
     public func biasBackward(_ biasGradient: Tensor, outputGradient: Tensor, rows: Int, columns: Int) {
         requireFloat32("biasBackward", biasGradient, outputGradient)
         precondition(outputGradient.count >= rows * columns && biasGradient.count >= columns,
                      "biasBackward: tensors too small")
         guard columns > 0 else { return }
-        launch(.biasBackward, grid: ((columns + 31) / 32, 1, 1), block: (32, 8, 1),
+        guard rows > 0 else { return }
+        let (chunks, rowsPerBlock) = columnReductionChunks(rows: rows, columns: columns)
+        launch(.biasBackward, grid: ((columns + 31) / 32, chunks, 1), block: (32, 8, 1),
                [.address(biasGradient.address), .address(outputGradient.address),
-                .int32(Int32(rows)), .int32(Int32(columns))])
+                .int32(Int32(rows)), .int32(Int32(columns)), .int32(Int32(rowsPerBlock))])
     }
 }

@@ -26,6 +26,7 @@ public enum KernelSources {
         source("dropout.cu", PackageResources.dropout_cu),
         source("elementwise.cu", PackageResources.elementwise_cu),
         source("embedding.cu", PackageResources.embedding_cu),
+        source("flash_attention.cu", PackageResources.flash_attention_cu),
         source("gathered_dot.cu", PackageResources.gathered_dot_cu),
         source("layer_norm.cu", PackageResources.layer_norm_cu),
         source("loss_reductions.cu", PackageResources.loss_reductions_cu),
@@ -77,6 +78,9 @@ enum Kernel: String, CaseIterable {
     case attentionForward = "attention_forward_f32"
     case attentionBackwardQuery = "attention_backward_query_f32"
     case attentionBackwardKey = "attention_backward_key_f32"
+    case flashAttentionForward = "flash_attention_forward_f32"
+    case flashAttentionBackwardQuery = "flash_attention_backward_query_f32"
+    case flashAttentionBackwardKey = "flash_attention_backward_key_f32"
     case adamW = "adamw_f32"
     case softmaxCrossEntropy = "softmax_cross_entropy_f32"
     case sampledSoftmaxCrossEntropy = "sampled_softmax_cross_entropy_f32"
@@ -105,6 +109,7 @@ enum Kernel: String, CaseIterable {
         case .addBias, .biasBackward: "bias.cu"
         case .softmaxRows, .logSumExpRows: "row_reductions.cu"
         case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
+        case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey: "flash_attention.cu"
         case .adamW: "adamw.cu"
         case .softmaxCrossEntropy: "softmax_cross_entropy.cu"
         case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy: "sampled_losses.cu"

@@ -27,9 +27,10 @@ extension CUDABackend {
                [.address(inputGradient.address), .address(outputGradient.address), .address(input.address),
                 .address(weight.address), .address(mean.address), .address(reciprocalStandardDeviation.address),
                 .int32(Int32(rows)), .int32(Int32(dimension))])
-        launch(.layerNormBackwardParameters, grid: ((dimension + 31) / 32, 1, 1), block: (32, 8, 1),
+        let (chunks, rowsPerBlock) = columnReductionChunks(rows: rows, columns: dimension)
+        launch(.layerNormBackwardParameters, grid: ((dimension + 31) / 32, chunks, 1), block: (32, 8, 1),
                [.address(weightGradient.address), .address(biasGradient.address), .address(outputGradient.address),
                 .address(input.address), .address(mean.address), .address(reciprocalStandardDeviation.address),
-                .int32(Int32(rows)), .int32(Int32(dimension))])
+                .int32(Int32(rows)), .int32(Int32(dimension)), .int32(Int32(rowsPerBlock))])
     }
 }

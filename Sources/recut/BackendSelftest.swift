@@ -88,8 +88,11 @@ final class BackendSelftest {
         checkElementwise()
         checkEmbedding()
         checkLayerNorm()
-        checkAttention(dropout: 0)
-        checkAttention(dropout: 0.1)
+        // Head sizes 16 and 64 (fused on CUDA) over partial and whole 32-row tiles; 128 (unfused).
+        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0)
+        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0.1)
+        checkAttention(batch: 2, length: 96, heads: 1, dimension: 64, dropout: 0.2)
+        checkAttention(batch: 2, length: 45, heads: 1, dimension: 128, dropout: 0.1)
         checkActivations()
         checkDropout()
         checkBiasAndRows()
@@ -211,26 +214,35 @@ final class BackendSelftest {
         record("layerNormBackward d weight, d bias", [weightGradient, biasGradient])
     }
 
-    private func checkAttention(dropout: Double) {
-        let (batch, length, heads, dimension) = (3, 37, 4, 64)
+    /// One causal attention check; the saved state is the backend's own (probabilities on
+    /// the CPU, per-row statistics in fused kernels), so only outputs and gradients are compared.
+    private func checkAttention(batch: Int, length: Int, heads: Int, dimension: Int, dropout: Double) {
         let seed = generator.next()
         let qkv = randomPair([batch, length, 3 * dimension])
-        let output = poisoned([batch, length, dimension]), probabilities = poisoned([batch, heads, length, length])
-        subject.attentionForward(output.subject, probabilities: probabilities.subject, qkv: qkv.subject, batch: batch,
+        let output = poisoned([batch, length, dimension])
+        let subjectSaved = subject.makeTensor(
+            shape: [subject.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
+            dtype: .float32)
+        subject.fill(subjectSaved, with: .nan)
+        let referenceSaved = reference.makeTensor(
+            shape: [reference.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
+            dtype: .float64)
+        let name = "B=\(batch) L=\(length) h=\(heads) d=\(dimension) dropout=\(dropout)"
+        subject.attentionForward(output.subject, saved: subjectSaved, qkv: qkv.subject, batch: batch,
                                  length: length, heads: heads, dimension: dimension, dropout: dropout, seed: seed)
-        reference.attentionForward(output.reference, probabilities: probabilities.reference, qkv: qkv.reference,
+        reference.attentionForward(output.reference, saved: referenceSaved, qkv: qkv.reference,
                                    batch: batch, length: length, heads: heads, dimension: dimension,
                                    dropout: dropout, seed: seed)
-        record("attentionForward dropout=\(dropout)", [output, probabilities])
+        record("attentionForward \(name)", [output])
         let outputGradient = randomPair([batch, length, dimension])
         let qkvGradient = poisoned([batch, length, 3 * dimension])
         subject.attentionBackward(qkvGradient.subject, outputGradient: outputGradient.subject, qkv: qkv.subject,
-                                  probabilities: probabilities.subject, batch: batch, length: length, heads: heads,
+                                  saved: subjectSaved, batch: batch, length: length, heads: heads,
                                   dimension: dimension, dropout: dropout, seed: seed)
         reference.attentionBackward(qkvGradient.reference, outputGradient: outputGradient.reference, qkv: qkv.reference,
-                                    probabilities: probabilities.reference, batch: batch, length: length, heads: heads,
+                                    saved: referenceSaved, batch: batch, length: length, heads: heads,
                                     dimension: dimension, dropout: dropout, seed: seed)
-        record("attentionBackward dropout=\(dropout)", [qkvGradient])
+        record("attentionBackward \(name)", [qkvGradient])
     }
 
     private func checkActivations() {

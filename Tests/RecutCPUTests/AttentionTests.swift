@@ -37,7 +37,7 @@ private func naiveAttention(_ qkv: [Double], dropout: Double, seed: UInt64) -> [
 private func attention(_ qkv: [Double], dropout: Double, seed: UInt64) -> (output: [Double], probabilities: Tensor) {
     let output = backend.makeTensor(shape: [batch, length, dimension], dtype: .float64)
     let probabilities = backend.makeTensor(shape: [batch, heads, length, length], dtype: .float64)
-    backend.attentionForward(output, probabilities: probabilities, qkv: tensor(qkv, [batch, length, 3 * dimension]),
+    backend.attentionForward(output, saved: probabilities, qkv: tensor(qkv, [batch, length, 3 * dimension]),
                              batch: batch, length: length, heads: heads, dimension: dimension,
                              dropout: dropout, seed: seed)
     return (values(output), probabilities)
@@ -57,7 +57,7 @@ func attentionBackwardMatchesFiniteDifferences(dropout: Double) {
     let probabilities = attention(qkv, dropout: dropout, seed: 5).probabilities
     let gradient = backend.makeTensor(shape: [batch, length, 3 * dimension], dtype: .float64)
     backend.attentionBackward(gradient, outputGradient: tensor(projection, [batch, length, dimension]),
-                              qkv: tensor(qkv, [batch, length, 3 * dimension]), probabilities: probabilities,
+                              qkv: tensor(qkv, [batch, length, 3 * dimension]), saved: probabilities,
                               batch: batch, length: length, heads: heads, dimension: dimension,
                               dropout: dropout, seed: 5)
     let numeric = numericalGradient(at: qkv) { weightedSum(attention($0, dropout: dropout, seed: 5).output, projection) }
@@ -67,7 +67,7 @@ func attentionBackwardMatchesFiniteDifferences(dropout: Double) {
 @Test func attentionFloat32MatchesFloat64() {
     let qkv = randomValues(batch * length * 3 * dimension, seed: 4, scale: 2)
     let output = backend.makeTensor(shape: [batch, length, dimension], dtype: .float32)
-    backend.attentionForward(output, probabilities: backend.makeTensor(shape: [batch, heads, length, length], dtype: .float32),
+    backend.attentionForward(output, saved: backend.makeTensor(shape: [batch, heads, length, length], dtype: .float32),
                              qkv: backend.upload(qkv.map(Float.init), shape: [qkv.count]),
                              batch: batch, length: length, heads: heads, dimension: dimension, dropout: 0.1, seed: 3)
     #expect(relativeError(values(output), attention(qkv, dropout: 0.1, seed: 3).output) < 1e-5)

@@ -6,19 +6,25 @@ extern "C" __global__ void add_bias_f32(float *output, const float *bias, long l
     RECUT_FOR_EACH(element, rows * columns) output[element] += bias[element % columns];
 }
 
-// biasGradient += column sums. Parallel layout: blocks of 32 x 8 threads; a block owns 32
-// columns, its 8 thread rows stride over the rows, then the partials are added in shared memory.
-extern "C" __global__ void bias_backward_f32(float *biasGradient, const float *outputGradient, int rows, int columns) {
+// biasGradient += column sums. Parallel layout: blocks of 32 x 8 threads; block (x, y) owns
+// 32 columns of the y-th chunk of `rowsPerBlock` rows, its 8 thread rows stride over the chunk,
+// the partials are added in shared memory and the block's sum atomically into the gradient
+// (so the order of additions varies between runs).
+extern "C" __global__ void bias_backward_f32(float *biasGradient, const float *outputGradient, int rows, int columns,
+                                             int rowsPerBlock) {
     __shared__ float partials[8][33];
     int column = blockIdx.x * 32 + threadIdx.x;
+    int firstRow = blockIdx.y * rowsPerBlock, endRow = min(rows, firstRow + rowsPerBlock);
     float sum = 0;
     if (column < columns) {
-        for (int row = threadIdx.y; row < rows; row += blockDim.y) sum += outputGradient[(long long)row * columns + column];
+        for (int row = firstRow + threadIdx.y; row < endRow; row += blockDim.y) {
+            sum += outputGradient[(long long)row * columns + column];
+        }
     }
     partials[threadIdx.y][threadIdx.x] = sum;
     __syncthreads();
     if (threadIdx.y == 0 && column < columns) {
         for (int part = 1; part < 8; part++) sum += partials[part][threadIdx.x];
-        biasGradient[column] += sum;
+        atomicAdd(biasGradient + column, sum);
     }
 }

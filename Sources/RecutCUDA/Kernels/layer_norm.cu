@@ -49,18 +49,20 @@ extern "C" __global__ void layer_norm_backward_input_f32(float *inputGradient, c
 }
 
 // weightGradient += sum over rows of dy * norm; biasGradient += sum over rows of dy.
-// Parallel layout: blocks of 32 x 8 threads; a block owns 32 columns, its 8 thread rows
-// stride over the rows, then the 8 partial sums of each column are added in shared memory.
+// Parallel layout: blocks of 32 x 8 threads; block (x, y) owns 32 columns of the y-th chunk
+// of `rowsPerBlock` rows, its 8 thread rows stride over the chunk, the 8 partial sums of each
+// column are added in shared memory and the block's sums atomically into the gradients.
 extern "C" __global__ void layer_norm_backward_parameters_f32(float *weightGradient, float *biasGradient,
                                                               const float *outputGradient, const float *input,
                                                               const float *mean, const float *rstd, int rows,
-                                                              int dimension) {
+                                                              int dimension, int rowsPerBlock) {
     __shared__ float weightPartials[8][33];
     __shared__ float biasPartials[8][33];
     int column = blockIdx.x * 32 + threadIdx.x;
     float weightSum = 0, biasSum = 0;
     if (column < dimension) {
-        for (int row = threadIdx.y; row < rows; row += blockDim.y) {
+        int endRow = min(rows, (int)blockIdx.y * rowsPerBlock + rowsPerBlock);
+        for (int row = blockIdx.y * rowsPerBlock + threadIdx.y; row < endRow; row += blockDim.y) {
             long long index = (long long)row * dimension + column;
             float dy = outputGradient[index];
             weightSum += dy * (input[index] - mean[row]) * rstd[row];
@@ -75,7 +77,7 @@ extern "C" __global__ void layer_norm_backward_parameters_f32(float *weightGradi
             weightSum += weightPartials[part][threadIdx.x];
             biasSum += biasPartials[part][threadIdx.x];
         }
-        weightGradient[column] += weightSum;
-        biasGradient[column] += biasSum;
+        atomicAdd(weightGradient + column, weightSum);
+        atomicAdd(biasGradient + column, biasSum);
     }
 }

@@ -86,17 +86,26 @@ public protocol Backend: AnyObject, Sendable {
 
     // MARK: Attention
 
+    /// The number of elements (of the attention's dtype) that `attentionForward` saves for
+    /// `attentionBackward` at these sizes.
+    ///
+    /// The backend chooses what to save: the CPU keeps the softmax probabilities
+    /// [batch, heads, length, length]; a fused GPU kernel keeps per-row statistics only.
+    func attentionSavedCount(batch: Int, length: Int, heads: Int, dimension: Int) -> Int
+
     /// Causal multi-head self-attention core. qkv is [batch, length, 3*dimension] (queries,
     /// keys, values side by side, each split into `heads` contiguous heads); output is
     /// [batch, length, dimension] = dropout(softmax(q k^T / sqrt(head size) + causal mask)) v.
-    /// Saves the softmax probabilities [batch, heads, length, length] (before dropout); the
-    /// dropout mask on them comes from `seed` (see `DropoutMask`) and is not stored.
-    func attentionForward(_ output: Tensor, probabilities: Tensor, qkv: Tensor,
+    /// Writes into `saved` (at least `attentionSavedCount` elements) what backward needs; the
+    /// dropout mask on the probabilities comes from `seed` (see `DropoutMask`, element index =
+    /// position in a [batch, heads, length, length] tensor) and is not stored.
+    func attentionForward(_ output: Tensor, saved: Tensor, qkv: Tensor,
                           batch: Int, length: Int, heads: Int, dimension: Int,
                           dropout: Double, seed: UInt64)
-    /// Writes qkvGradient [batch, length, 3*dimension] from outputGradient.
+    /// Writes qkvGradient [batch, length, 3*dimension] from outputGradient and the state
+    /// `attentionForward` saved (which it may extend with backward's own statistics).
     func attentionBackward(_ qkvGradient: Tensor, outputGradient: Tensor, qkv: Tensor,
-                           probabilities: Tensor,
+                           saved: Tensor,
                            batch: Int, length: Int, heads: Int, dimension: Int,
                            dropout: Double, seed: UInt64)
 

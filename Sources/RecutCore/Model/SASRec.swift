@@ -169,7 +169,7 @@ public final class SASRec {
                                      rows: n, dimension: d, epsilon: c.layerNormEpsilon)
             linearForward(qkv, input: norm1, weight: w.inProjectionWeight, bias: w.inProjectionBias,
                           rows: n, inputWidth: d, outputWidth: 3 * d)
-            backend.attentionForward(attention, probabilities: probabilities(a, batch: batch, length: length), qkv: qkv,
+            backend.attentionForward(attention, saved: savedAttention(a, batch: batch, length: length), qkv: qkv,
                                      batch: batch, length: length, heads: c.heads, dimension: d,
                                      dropout: p, seed: site(1 + 4 * b))
             linearForward(branch, input: attention, weight: w.outProjectionWeight, bias: w.outProjectionBias,
@@ -263,7 +263,7 @@ public final class SASRec {
                            outputGradient: branchGradient, input: rows(a.attention, d), weight: w.outProjectionWeight,
                            rows: n, inputWidth: d, outputWidth: d)
             backend.attentionBackward(qkvGradient, outputGradient: narrow, qkv: rows(a.qkv, 3 * d),
-                                      probabilities: probabilities(a, batch: batch, length: length),
+                                      saved: savedAttention(a, batch: batch, length: length),
                                       batch: batch, length: length, heads: c.heads, dimension: d,
                                       dropout: p, seed: site(1 + 4 * b))
             linearBackward(narrow, weightGradient: g.inProjectionWeight, biasGradient: g.inProjectionBias,
@@ -295,8 +295,11 @@ public final class SASRec {
         return table.view(offset: (configuration.maxLength - length) * d, shape: [length * d])
     }
 
-    private func probabilities(_ a: BlockActivations, batch: Int, length: Int) -> Tensor {
-        a.probabilities.view(offset: 0, shape: [batch, configuration.heads, length, length])
+    /// The part of a block's attention state that a batch of these sizes uses.
+    private func savedAttention(_ a: BlockActivations, batch: Int, length: Int) -> Tensor {
+        let c = configuration
+        let count = backend.attentionSavedCount(batch: batch, length: length, heads: c.heads, dimension: c.dimension)
+        return a.savedAttention.view(offset: 0, shape: [count])
     }
 
     /// output = input weight^T + bias (PyTorch's Linear; weight is [outputWidth, inputWidth]).

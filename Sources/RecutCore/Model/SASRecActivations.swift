@@ -7,8 +7,9 @@ struct BlockActivations {
     var norm1ReciprocalStandardDeviation: Tensor
     /// The attention input projection [N, 3d].
     var qkv: Tensor
-    /// The attention probabilities [B, heads, L, L].
-    var probabilities: Tensor
+    /// What the attention saves for its backward (the backend's choice; see
+    /// `Backend.attentionSavedCount`).
+    var savedAttention: Tensor
     /// The attention output before the output projection [N, d].
     var attention: Tensor
     /// The residual stream after the attention branch [N, d].
@@ -29,7 +30,8 @@ struct BlockActivations {
         norm1Mean = make([rows])
         norm1ReciprocalStandardDeviation = make([rows])
         qkv = make([rows, 3 * d])
-        probabilities = make([sequences, configuration.heads, L, L])
+        savedAttention = make([backend.attentionSavedCount(batch: sequences, length: L, heads: configuration.heads,
+                                                           dimension: d)])
         attention = make([rows, d])
         middle = make([rows, d])
         norm2 = make([rows, d])

@@ -1,0 +1,276 @@
+// Causal multi-head self-attention that never stores the [length, length] probabilities:
+// forward keeps the log-sum-exp of each query row, backward recomputes the probabilities
+// tile by tile (FlashAttention's scheme, in fp32 on the CUDA cores). For head sizes up to
+// 64 and lengths up to 512. qkv rows hold queries, keys and values side by side (row stride
+// 3 * dimension), each split into `heads` contiguous heads. The dropout mask is indexed by
+// the position the probability would have in a [batch, heads, length, length] tensor, as in
+// attention.cu and the CPU op, and recomputed, never stored.
+//
+// Saved statistics, per (sequence, head, row): logSumExp [batch * heads * length], then
+// rowTerms D_i = sum_j P_ij dP_ij [batch * heads * length], written by the backward pass.
+//
+// Parallel layout of every kernel: one block of 256 threads (8 warps) per (tile of 32 rows,
+// head, sequence); warp w owns rows 4w...4w+3 of the tile; in the inner loops lane l takes
+// key (or query) l of the other operand's 32-row tile, and for the column sums lane l owns
+// columns l and l + 32 of the head.
+#include "block_reduce.cuh"
+#include "dropout_mask.cuh"
+
+#define TILE 32
+#define ROWS_PER_WARP 4
+#define MAX_HEAD 64
+#define COLUMNS_PER_LANE (MAX_HEAD / 32)
+
+// Copies `rows` rows of a head (row stride `stride`) starting at `first` into shared
+// memory with row pitch `pitch`, zero-filling rows at or past `length`.
+__device__ __forceinline__ void load_tile(float *target, int pitch, const float *source, long long stride, int first,
+                                          int length, int headSize) {
+    for (int e = threadIdx.x; e < TILE * headSize; e += blockDim.x) {
+        int r = e / headSize, c = e - r * headSize;
+        target[r * pitch + c] = first + r < length ? source[(long long)(first + r) * stride + c] : 0.0f;
+    }
+}
+
+// Dynamic shared memory: 3 * TILE * (headSize + 1) floats.
+extern "C" __global__ void flash_attention_forward_f32(float *output, float *saved, const float *qkv, int length,
+                                                       int heads, int dimension, double dropout,
+                                                       unsigned long long seed, float keepScale, float scale) {
+    extern __shared__ float shared[];
+    int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    int headSize = dimension / heads, pitch = headSize + 1;
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    long long stride = 3LL * dimension;
+    const float *base = qkv + (long long)b * length * stride + h * headSize;
+    float *queries = shared, *keys = shared + TILE * pitch, *values = shared + 2 * TILE * pitch;
+    int firstRow = tile * TILE;
+    load_tile(queries, pitch, base, stride, firstRow, length, headSize);
+
+    float maximum[ROWS_PER_WARP], total[ROWS_PER_WARP], accumulator[ROWS_PER_WARP][COLUMNS_PER_LANE];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        maximum[r] = RECUT_NEGATIVE_INFINITY;
+        total[r] = 0.0f;
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] = 0.0f;
+    }
+    long long headIndex = ((long long)b * heads + h) * length;
+    for (int keyTile = 0; keyTile <= tile; keyTile++) {
+        int firstKey = keyTile * TILE, j = firstKey + lane;
+        __syncthreads();
+        load_tile(keys, pitch, base + dimension, stride, firstKey, length, headSize);
+        load_tile(values, pitch, base + 2 * dimension, stride, firstKey, length, headSize);
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < ROWS_PER_WARP; r++) {
+            int row = warp * ROWS_PER_WARP + r, i = firstRow + row;
+            float score = 0.0f;
+            for (int c = 0; c < headSize; c++) score += queries[row * pitch + c] * keys[lane * pitch + c];
+            score = j <= i ? score * scale : RECUT_NEGATIVE_INFINITY;
+            float newMaximum = fmaxf(maximum[r], warp_max(score));
+            // Rows past the sequence see only masked keys; keep them finite.
+            if (newMaximum == RECUT_NEGATIVE_INFINITY) continue;
+            float correction = expf(maximum[r] - newMaximum);
+            float p = j <= i ? expf(score - newMaximum) : 0.0f;
+            total[r] = total[r] * correction + warp_sum(p);
+            maximum[r] = newMaximum;
+            float kept = p;
+            if (dropout > 0) kept = dropout_keeps(seed, (headIndex + i) * length + j, dropout) ? p * keepScale : 0.0f;
+#pragma unroll
+            for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] *= correction;
+            for (int k = 0; k < TILE; k++) {
+                float weight = __shfl_sync(0xffffffffu, kept, k);
+#pragma unroll
+                for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+                    int c = lane + 32 * t;
+                    if (c < headSize) accumulator[r][t] += weight * values[k * pitch + c];
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        int i = firstRow + warp * ROWS_PER_WARP + r;
+        if (i >= length) continue;
+        float *out = output + ((long long)b * length + i) * dimension + h * headSize;
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+            int c = lane + 32 * t;
+            if (c < headSize) out[c] = accumulator[r][t] / total[r];
+        }
+        if (lane == 0) saved[headIndex + i] = maximum[r] + logf(total[r]);
+    }
+}
+
+// Backward, pass 1 of 2: the query gradient dQ_i = scale * sum_j dS_ij K_j with
+// dS_ij = P_ij (dP_ij - D_i), and the row terms D_i (saved for pass 2).
+// Dynamic shared memory: 4 * TILE * (headSize + 1) floats.
+extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient, float *saved,
+                                                              const float *outputGradient, const float *qkv,
+                                                              int length, int heads, int dimension, double dropout,
+                                                              unsigned long long seed, float keepScale, float scale) {
+    extern __shared__ float shared[];
+    int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    int headSize = dimension / heads, pitch = headSize + 1;
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    long long stride = 3LL * dimension;
+    const float *base = qkv + (long long)b * length * stride + h * headSize;
+    const float *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
+    float *queries = shared, *outputGradients = shared + TILE * pitch;
+    float *keys = shared + 2 * TILE * pitch, *values = shared + 3 * TILE * pitch;
+    int firstRow = tile * TILE;
+    long long headIndex = ((long long)b * heads + h) * length;
+    const float *logSumExp = saved;
+    float *rowTerms = saved + (long long)gridDim.z * heads * length;
+    load_tile(queries, pitch, base, stride, firstRow, length, headSize);
+    load_tile(outputGradients, pitch, gradientBase, dimension, firstRow, length, headSize);
+
+    float rowLogSumExp[ROWS_PER_WARP], rowTerm[ROWS_PER_WARP], accumulator[ROWS_PER_WARP][COLUMNS_PER_LANE];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        int i = firstRow + warp * ROWS_PER_WARP + r;
+        rowLogSumExp[r] = i < length ? logSumExp[headIndex + i] : 0.0f;
+        rowTerm[r] = 0.0f;
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] = 0.0f;
+    }
+    // Pass 0 sums the row terms D_i; pass 1 accumulates dQ.
+    for (int pass = 0; pass < 2; pass++) {
+        for (int keyTile = 0; keyTile <= tile; keyTile++) {
+            int firstKey = keyTile * TILE, j = firstKey + lane;
+            __syncthreads();
+            load_tile(keys, pitch, base + dimension, stride, firstKey, length, headSize);
+            load_tile(values, pitch, base + 2 * dimension, stride, firstKey, length, headSize);
+            __syncthreads();
+#pragma unroll
+            for (int r = 0; r < ROWS_PER_WARP; r++) {
+                int row = warp * ROWS_PER_WARP + r, i = firstRow + row;
+                float score = 0.0f, dot = 0.0f;
+                for (int c = 0; c < headSize; c++) {
+                    score += queries[row * pitch + c] * keys[lane * pitch + c];
+                    dot += outputGradients[row * pitch + c] * values[lane * pitch + c];
+                }
+                bool visible = j <= i && i < length;
+                float p = visible ? expf(score * scale - rowLogSumExp[r]) : 0.0f;
+                bool kept = dropout > 0 ? dropout_keeps(seed, (headIndex + i) * length + j, dropout) : true;
+                float dP = kept ? dot * keepScale : 0.0f;
+                if (pass == 0) {
+                    rowTerm[r] += p * dP;
+                    continue;
+                }
+                float dS = p * (dP - rowTerm[r]);
+                for (int k = 0; k < TILE; k++) {
+                    float weight = __shfl_sync(0xffffffffu, dS, k);
+#pragma unroll
+                    for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+                        int c = lane + 32 * t;
+                        if (c < headSize) accumulator[r][t] += weight * keys[k * pitch + c];
+                    }
+                }
+            }
+        }
+        if (pass == 0) {
+#pragma unroll
+            for (int r = 0; r < ROWS_PER_WARP; r++) rowTerm[r] = warp_sum(rowTerm[r]);
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        int i = firstRow + warp * ROWS_PER_WARP + r;
+        if (i >= length) continue;
+        float *dq = qkvGradient + ((long long)b * length + i) * stride + h * headSize;
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+            int c = lane + 32 * t;
+            if (c < headSize) dq[c] = scale * accumulator[r][t];
+        }
+        if (lane == 0) rowTerms[headIndex + i] = rowTerm[r];
+    }
+}
+
+// Backward, pass 2 of 2: the key and value gradients of key row j from the query rows
+// i >= j: dK_j = scale * sum_i dS_ij Q_i, dV_j = sum_i keep_ij P_ij dO_i.
+// Here warp w owns key rows 4w...4w+3 of the block's tile and lane l takes query l of each
+// query tile. Dynamic shared memory: 4 * TILE * (headSize + 1) floats + 2 * TILE.
+extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, const float *saved,
+                                                            const float *outputGradient, const float *qkv,
+                                                            int length, int heads, int dimension, double dropout,
+                                                            unsigned long long seed, float keepScale, float scale) {
+    extern __shared__ float shared[];
+    int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    int headSize = dimension / heads, pitch = headSize + 1;
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    long long stride = 3LL * dimension;
+    const float *base = qkv + (long long)b * length * stride + h * headSize;
+    const float *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
+    float *keys = shared, *values = shared + TILE * pitch;
+    float *queries = shared + 2 * TILE * pitch, *outputGradients = shared + 3 * TILE * pitch;
+    float *tileLogSumExp = shared + 4 * TILE * pitch, *tileRowTerms = tileLogSumExp + TILE;
+    int firstKey = tile * TILE;
+    long long headIndex = ((long long)b * heads + h) * length;
+    const float *logSumExp = saved;
+    const float *rowTerms = saved + (long long)gridDim.z * heads * length;
+    load_tile(keys, pitch, base + dimension, stride, firstKey, length, headSize);
+    load_tile(values, pitch, base + 2 * dimension, stride, firstKey, length, headSize);
+
+    float keyAccumulator[ROWS_PER_WARP][COLUMNS_PER_LANE], valueAccumulator[ROWS_PER_WARP][COLUMNS_PER_LANE];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) keyAccumulator[r][t] = valueAccumulator[r][t] = 0.0f;
+    }
+    int tiles = (length + TILE - 1) / TILE;
+    for (int queryTile = tile; queryTile < tiles; queryTile++) {
+        int firstQuery = queryTile * TILE, i = firstQuery + lane;
+        __syncthreads();
+        load_tile(queries, pitch, base, stride, firstQuery, length, headSize);
+        load_tile(outputGradients, pitch, gradientBase, dimension, firstQuery, length, headSize);
+        if (threadIdx.x < TILE) {
+            int row = firstQuery + threadIdx.x;
+            tileLogSumExp[threadIdx.x] = row < length ? logSumExp[headIndex + row] : 0.0f;
+            tileRowTerms[threadIdx.x] = row < length ? rowTerms[headIndex + row] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < ROWS_PER_WARP; r++) {
+            int row = warp * ROWS_PER_WARP + r, j = firstKey + row;
+            float score = 0.0f, dot = 0.0f;
+            for (int c = 0; c < headSize; c++) {
+                score += queries[lane * pitch + c] * keys[row * pitch + c];
+                dot += outputGradients[lane * pitch + c] * values[row * pitch + c];
+            }
+            bool visible = j <= i && i < length && j < length;
+            float p = visible ? expf(score * scale - tileLogSumExp[lane]) : 0.0f;
+            bool kept = dropout > 0 ? dropout_keeps(seed, (headIndex + i) * length + j, dropout) : true;
+            float dP = kept ? dot * keepScale : 0.0f;
+            float dS = p * (dP - tileRowTerms[lane]);
+            float weight = kept ? p * keepScale : 0.0f;
+            for (int k = 0; k < TILE; k++) {
+                float keyWeight = __shfl_sync(0xffffffffu, dS, k);
+                float valueWeight = __shfl_sync(0xffffffffu, weight, k);
+#pragma unroll
+                for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+                    int c = lane + 32 * t;
+                    if (c < headSize) {
+                        keyAccumulator[r][t] += keyWeight * queries[k * pitch + c];
+                        valueAccumulator[r][t] += valueWeight * outputGradients[k * pitch + c];
+                    }
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        int j = firstKey + warp * ROWS_PER_WARP + r;
+        if (j >= length) continue;
+        float *dk = qkvGradient + ((long long)b * length + j) * stride + dimension + h * headSize;
+        float *dv = dk + dimension;
+#pragma unroll
+        for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+            int c = lane + 32 * t;
+            if (c < headSize) {
+                dk[c] = scale * keyAccumulator[r][t];
+                dv[c] = valueAccumulator[r][t];
+            }
+        }
+    }
+}
