@@ -32,14 +32,20 @@ public enum KernelSources {
         source("layer_norm.cu", PackageResources.layer_norm_cu),
         source("loss_reductions.cu", PackageResources.loss_reductions_cu),
         source("row_reductions.cu", PackageResources.row_reductions_cu),
+        source("sampled_log_sum_exp_backward.cu", PackageResources.sampled_log_sum_exp_backward_cu),
+        source("sampled_log_sum_exp_forward.cu", PackageResources.sampled_log_sum_exp_forward_cu),
         source("sampled_losses.cu", PackageResources.sampled_losses_cu),
         source("softmax_cross_entropy.cu", PackageResources.softmax_cross_entropy_cu),
+        source("tiled_log_sum_exp_backward.cu", PackageResources.tiled_log_sum_exp_backward_cu),
+        source("tiled_log_sum_exp_forward.cu", PackageResources.tiled_log_sum_exp_forward_cu),
     ].map { ($0.name, $0) })
 
     /// The headers every kernel file may include, passed to NVRTC by name.
     public static let headers: [KernelSource] = [
         source("block_reduce.cuh", PackageResources.block_reduce_cuh),
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
+        source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
+        source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),
     ]
 
     private static func source(_ name: String, _ bytes: [UInt8]) -> KernelSource {
@@ -89,6 +95,13 @@ enum Kernel: String, CaseIterable {
     case fullRankingSelect = "full_ranking_select_f32"
     case fullRankingMerge = "full_ranking_merge"
     case fullRankingItems = "full_ranking_items"
+    case sampledLogSumExpForward = "sampled_log_sum_exp_forward_f32"
+    case sampledLogSumExpBackward = "sampled_log_sum_exp_backward_f32"
+    case sampledPositiveWeights = "sampled_positive_weights_f32"
+    case tiledLogSumExpPartials = "tiled_log_sum_exp_partials_f32"
+    case logSumExpCombine = "log_sum_exp_combine_f32"
+    case tiledHiddenGradient = "tiled_hidden_gradient_f32"
+    case tiledTableGradient = "tiled_table_gradient_f32"
 
     /// The kernel file that defines this kernel.
     var file: String {
@@ -110,6 +123,10 @@ enum Kernel: String, CaseIterable {
         case .countNonzero, .sum: "loss_reductions.cu"
         case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"
+        case .sampledLogSumExpForward: "sampled_log_sum_exp_forward.cu"
+        case .sampledLogSumExpBackward, .sampledPositiveWeights: "sampled_log_sum_exp_backward.cu"
+        case .tiledLogSumExpPartials, .logSumExpCombine: "tiled_log_sum_exp_forward.cu"
+        case .tiledHiddenGradient, .tiledTableGradient: "tiled_log_sum_exp_backward.cu"
         }
     }
 }

@@ -99,6 +99,7 @@ final class BackendSelftest {
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
+            if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
             checkTrainingStep(lossSubject)
         }
         if let rankingSubject = subject as? any RankingBackend { checkRanking(rankingSubject) }

@@ -1,0 +1,97 @@
+// Backward pass of `cce-`: recomputes each negative logit, turns it into the softmax weight
+// w = exp(z - logSumExp[r]) (dropped when below the threshold), writes hiddenGradient[r]
+// directly and adds scale * w * hidden[r] to the table gradient rows of the negatives and
+// the target with float atomics (ids repeat across rows), so the order of additions varies
+// between runs. The positive's weight is exp(p - logSumExp[r]) - 1, dropped when its
+// magnitude is below the threshold.
+#include "sampled_rows.cuh"
+
+// Parallel layout as in sampled_log_sum_exp_forward_f32: one warp per row, a group of 8
+// lanes per negative; each lane accumulates its float4s of dH, and the four groups add
+// theirs with shuffles at the end. Table-gradient rows get 16-byte vector atomics.
+extern "C" __global__ void sampled_log_sum_exp_backward_f32(float *hiddenGradient, float *tableGradient,
+                                                            const float *logSumExp, const float *positive,
+                                                            const float *hidden, const float *table,
+                                                            const int *targets, const int *negativeIDs,
+                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            int rows, int negatives, int rowsPerNegativeRow,
+                                                            int dimension, long long tableRows, float scale,
+                                                            float threshold) {
+    int r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (r >= rows) return;
+    int lane = threadIdx.x & 31, group = lane >> 3, member = lane & 7;
+    int target = targets[r];
+    float *dh = hiddenGradient + (long long)r * dimension;
+    float4 accumulated[SAMPLED_ROW_VECTORS];
+#pragma unroll
+    for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) accumulated[q] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (target != 0) {
+        float4 h[SAMPLED_ROW_VECTORS], e[SAMPLED_ROW_VECTORS];
+        sampled_load_row(h, hidden + (long long)r * dimension, member, dimension);
+        float lse = logSumExp[r];
+        float positiveWeight = expf(positive[r] - lse) - 1.0f;
+        if (group == 0 && fabsf(positiveWeight) >= threshold && target < tableRows) {
+            float *de = tableGradient + (long long)target * dimension;
+            sampled_load_row(e, table + (long long)target * dimension, member, dimension);
+            float w = scale * positiveWeight;
+#pragma unroll
+            for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
+                int c = 32 * q + 4 * member;
+                if (c >= dimension) continue;
+                accumulated[q] = make_float4(w * e[q].x, w * e[q].y, w * e[q].z, w * e[q].w);
+                sampled_atomic_add4(de + c, make_float4(w * h[q].x, w * h[q].y, w * h[q].z, w * h[q].w));
+            }
+        }
+        long long first = (long long)(r / rowsPerNegativeRow) * negatives;
+        for (int k0 = 0; k0 < negatives; k0 += 4) {
+            int k = k0 + group;
+            int id = k < negatives ? negativeIDs[first + k] : 0;
+            bool counts = id > 0 && id < tableRows && id != target;
+            float dot = counts ? sampled_partial_dot(e, h, table + (long long)id * dimension, member, dimension) : 0.0f;
+            dot += __shfl_xor_sync(0xffffffffu, dot, 4);
+            dot += __shfl_xor_sync(0xffffffffu, dot, 2);
+            dot += __shfl_xor_sync(0xffffffffu, dot, 1);
+            if (!counts) continue;
+            float weight = expf(dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k, id) - lse);
+            if (weight < threshold) continue;
+            float w = scale * weight;
+            float *de = tableGradient + (long long)id * dimension;
+#pragma unroll
+            for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
+                int c = 32 * q + 4 * member;
+                if (c >= dimension) continue;
+                accumulated[q].x = fmaf(w, e[q].x, accumulated[q].x);
+                accumulated[q].y = fmaf(w, e[q].y, accumulated[q].y);
+                accumulated[q].z = fmaf(w, e[q].z, accumulated[q].z);
+                accumulated[q].w = fmaf(w, e[q].w, accumulated[q].w);
+                sampled_atomic_add4(de + c, make_float4(w * h[q].x, w * h[q].y, w * h[q].z, w * h[q].w));
+            }
+        }
+    }
+#pragma unroll
+    for (int q = 0; q < SAMPLED_ROW_VECTORS; q++)
+        for (int offset = 8; offset < 32; offset <<= 1) {
+            accumulated[q].x += __shfl_xor_sync(0xffffffffu, accumulated[q].x, offset);
+            accumulated[q].y += __shfl_xor_sync(0xffffffffu, accumulated[q].y, offset);
+            accumulated[q].z += __shfl_xor_sync(0xffffffffu, accumulated[q].z, offset);
+            accumulated[q].w += __shfl_xor_sync(0xffffffffu, accumulated[q].w, offset);
+        }
+    if (group != 0) return;
+#pragma unroll
+    for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
+        int c = 32 * q + 4 * member;
+        if (c < dimension) *reinterpret_cast<float4 *>(dh + c) = accumulated[q];
+    }
+}
+
+// weights[r] = scale * (exp(positive[r] - logSumExp[r]) - 1), or 0 on padding rows and when
+// its magnitude is below the threshold: the positive's share of the gradients, which the
+// tiled passes leave to gathered_dot_backward_f32. Parallel layout: one thread per row.
+extern "C" __global__ void sampled_positive_weights_f32(float *weights, const float *logSumExp,
+                                                        const float *positive, const int *targets, int rows,
+                                                        float scale, float threshold) {
+    RECUT_FOR_EACH(r, rows) {
+        float weight = expf(positive[r] - logSumExp[r]) - 1.0f;
+        weights[r] = targets[r] != 0 && fabsf(weight) >= threshold ? scale * weight : 0.0f;
+    }
+}

@@ -1,0 +1,53 @@
+// Row-vector helpers of the per-position `cce-` kernels: a warp owns one row, each group of
+// 8 lanes one negative at a time, and lane `member` holds dimensions 32q + 4member ..
+// 32q + 4member + 3 (q < SAMPLED_ROW_VECTORS) as float4s, so d must be a multiple of 4
+// and at most 128, and rows 16-byte aligned.
+#pragma once
+#include "fused_tiles.cuh"
+
+#define SAMPLED_ROW_VECTORS 4
+
+// logQMode: 0 none, 1 per item (logQ[id]), 2 per negative (logQ[slot]).
+__device__ __forceinline__ float sampled_log_q_shift(const float *logQ, int logQMode, float logNegatives,
+                                                     long long slot, int id) {
+    if (logQMode == 0) return 0.0f;
+    return logNegatives + (logQMode == 1 ? logQ[id] : logQ[slot]);
+}
+
+// The lane's float4s of one row (zeros past d).
+__device__ __forceinline__ void sampled_load_row(float4 v[SAMPLED_ROW_VECTORS], const float *row, int member,
+                                                 int dimension) {
+#pragma unroll
+    for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
+        int c = 32 * q + 4 * member;
+        v[q] = c < dimension ? *reinterpret_cast<const float4 *>(row + c) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    }
+}
+
+// Loads the lane's float4s of table row `e` into `loaded` and returns their dot with `h`
+// (the lane's share of the full dot product).
+__device__ __forceinline__ float sampled_partial_dot(float4 loaded[SAMPLED_ROW_VECTORS],
+                                                     const float4 h[SAMPLED_ROW_VECTORS], const float *e, int member,
+                                                     int dimension) {
+    sampled_load_row(loaded, e, member, dimension);
+    float dot = 0.0f;
+#pragma unroll
+    for (int q = 0; q < SAMPLED_ROW_VECTORS; q++)
+        dot += h[q].x * loaded[q].x + h[q].y * loaded[q].y + h[q].z * loaded[q].z + h[q].w * loaded[q].w;
+    return dot;
+}
+
+// *address += value for 4 consecutive floats (16-byte aligned): one vector reduction on
+// sm_90, four scalar atomics before.
+__device__ __forceinline__ void sampled_atomic_add4(float *address, float4 value) {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("red.global.v4.f32.add [%0], {%1, %2, %3, %4};" ::"l"(address), "f"(value.x), "f"(value.y),
+                 "f"(value.z), "f"(value.w)
+                 : "memory");
+#else
+    atomicAdd(address, value.x);
+    atomicAdd(address + 1, value.y);
+    atomicAdd(address + 2, value.z);
+    atomicAdd(address + 3, value.w);
+#endif
+}

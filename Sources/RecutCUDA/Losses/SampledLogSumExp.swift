@@ -1,0 +1,90 @@
+import RecutCore
+
+extension CUDABackend {
+    /// Rows per id row from which the negatives are scored as shared tiles (GEMM-shaped)
+    /// rather than gathered row by row.
+    static let tiledRowsPerNegativeRow = 16
+
+    /// Per-position negatives are gathered inside a warp-per-row kernel; per-batch and
+    /// per-sequence negatives are scored in shared 64 x 64 tiles (see FusedTiles.swift).
+    public func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
+                                        hidden: Tensor, table: Tensor, targets: Tensor,
+                                        negativeIDs: Tensor, logQ: LogQCorrection?,
+                                        rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int) {
+        checkFusedOperands("sampledLogSumExpForward", rowOutputs: [logSumExp, losses, positiveLogits],
+                           hidden: hidden, table: table, targets: targets, rows: rows, dimension: dimension)
+        checkNegativeIDs(negativeIDs, rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow)
+        guard rows > 0 else { return }
+        let logQArguments = fusedLogQArguments(logQ, negativeIDs: negativeIDs, negatives: negatives)
+        if let groups = sampledTileGroups(negativeIDs, logQArguments, rows: rows, negatives: negatives,
+                                          rowsPerNegativeRow: rowsPerNegativeRow, dimension: dimension, table: table) {
+            tiledLogSumExp(logSumExp, losses: losses, positiveLogits: positiveLogits, hidden: hidden, table: table,
+                           targets: targets, groups: groups, includePositive: true)
+            return
+        }
+        launch(.sampledLogSumExpForward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
+               [.address(logSumExp.address), .address(losses.address), .address(positiveLogits.address),
+                .address(hidden.address), .address(table.address), .address(targets.address),
+                .address(negativeIDs.address)] + logQArguments
+                + [.int32(Int32(rows)), .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)),
+                   .int32(Int32(dimension)), .int64(table.count / dimension)])
+    }
+
+    /// The table gradient is summed with float atomics (16-byte vector reductions on sm_90),
+    /// so the order of additions varies between runs.
+    public func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
+                                         logSumExp: Tensor, positiveLogits: Tensor,
+                                         hidden: Tensor, table: Tensor, targets: Tensor,
+                                         negativeIDs: Tensor, logQ: LogQCorrection?,
+                                         rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
+                                         gradientScale: Double, filterThreshold: Double) {
+        checkFusedOperands("sampledLogSumExpBackward", rowOutputs: [logSumExp, positiveLogits],
+                           hidden: hidden, table: table, targets: targets, rows: rows, dimension: dimension)
+        checkFusedGradients("sampledLogSumExpBackward", hiddenGradient: hiddenGradient, tableGradient: tableGradient,
+                            table: table, rows: rows, dimension: dimension)
+        checkNegativeIDs(negativeIDs, rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow)
+        guard rows > 0 else { return }
+        let logQArguments = fusedLogQArguments(logQ, negativeIDs: negativeIDs, negatives: negatives)
+        if let groups = sampledTileGroups(negativeIDs, logQArguments, rows: rows, negatives: negatives,
+                                          rowsPerNegativeRow: rowsPerNegativeRow, dimension: dimension, table: table) {
+            tiledGradients(hiddenGradient: hiddenGradient, tableGradient: tableGradient, logSumExp: logSumExp,
+                           hidden: hidden, table: table, targets: targets, groups: groups,
+                           gradientScale: gradientScale, filterThreshold: filterThreshold)
+            // The positive's share: its weights, then the indexed dot's backward (dH +=, dE += atomically).
+            let positiveWeights = allocateTensor(shape: [rows], dtype: .float32)
+            launchElementwise(.sampledPositiveWeights, count: rows,
+                              [.address(positiveWeights.address), .address(logSumExp.address),
+                               .address(positiveLogits.address), .address(targets.address), .int32(Int32(rows)),
+                               .float(Float(gradientScale)), .float(Float(filterThreshold))])
+            gatheredDotBackward(hiddenGradient: hiddenGradient, tableGradient: tableGradient,
+                                logitGradient: positiveWeights, hidden: hidden, table: table, ids: targets,
+                                rows: rows, idsPerRow: 1, dimension: dimension)
+            return
+        }
+        launch(.sampledLogSumExpBackward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
+               [.address(hiddenGradient.address), .address(tableGradient.address), .address(logSumExp.address),
+                .address(positiveLogits.address), .address(hidden.address), .address(table.address),
+                .address(targets.address), .address(negativeIDs.address)] + logQArguments
+                + [.int32(Int32(rows)), .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)),
+                   .int32(Int32(dimension)), .int64(table.count / dimension),
+                   .float(Float(gradientScale)), .float(Float(filterThreshold))])
+    }
+
+    /// The tile groups of negatives shared by at least `tiledRowsPerNegativeRow` rows; nil
+    /// for per-position negatives (and none at all), which the warp-per-row kernels gather.
+    private func sampledTileGroups(_ negativeIDs: Tensor, _ logQArguments: [KernelArgument], rows: Int, negatives: Int,
+                                   rowsPerNegativeRow: Int, dimension: Int, table: Tensor) -> FusedTileGroups? {
+        guard negatives > 0, rowsPerNegativeRow >= Self.tiledRowsPerNegativeRow else { return nil }
+        return FusedTileGroups(ids: negativeIDs.address, logQ: logQArguments, rows: rows, columns: negatives,
+                               rowsPerGroup: min(rowsPerNegativeRow, rows), dimension: dimension,
+                               tableRows: table.count / dimension)
+    }
+
+    private func checkNegativeIDs(_ negativeIDs: Tensor, rows: Int, negatives: Int, rowsPerNegativeRow: Int) {
+        precondition(negatives >= 0 && rowsPerNegativeRow >= 1,
+                     "fused sampled loss: negatives \(negatives), rows per negative row \(rowsPerNegativeRow)")
+        let idRows = rows == 0 ? 0 : (rows - 1) / rowsPerNegativeRow + 1
+        precondition(negativeIDs.dtype == .int32 && negativeIDs.count >= idRows * negatives,
+                     "fused sampled loss: negative ids hold fewer than \(idRows) int32 rows of \(negatives)")
+    }
+}
