@@ -60,7 +60,9 @@ extension SASRecConfiguration {
 
     /// Initial parameter values, laid out by `parameterLayout`, drawn like the reference model.
     ///
-    /// Tables N(0, std) with the padding row zero; `in_proj_weight` Xavier-uniform;
+    /// Tables N(0, std); the padding row is drawn too and then never trained, as the
+    /// reference's re-initialised `nn.Embedding(padding_idx=0)` is (zero in the N(0, 1) mode,
+    /// as PyTorch's own initialisation leaves it); `in_proj_weight` Xavier-uniform;
     /// other linear weights and the feed-forward biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))
     /// (PyTorch's Linear default); attention biases 0; layer norms weight 1, bias 0. As in
     /// PyTorch's `TransformerEncoder`, which deep-copies one layer, every block starts
@@ -78,8 +80,10 @@ extension SASRecConfiguration {
         }
         let tableDeviation = initialStandardDeviation > 0 ? initialStandardDeviation : 1
         fill(SASRecParameterName.itemEmbedding) { tableDeviation * $0.nextNormal() }
-        let item = layout.entry(named: SASRecParameterName.itemEmbedding)!
-        for i in item.offset..<(item.offset + dimension) { values[i] = 0 }
+        if initialStandardDeviation == 0 {
+            let item = layout.entry(named: SASRecParameterName.itemEmbedding)!
+            for i in item.offset..<(item.offset + dimension) { values[i] = 0 }
+        }
         fill(SASRecParameterName.positionEmbedding) { tableDeviation * $0.nextNormal() }
 
         let d = Double(dimension), f = Double(feedForwardDimension)
