@@ -72,6 +72,7 @@ int ccuda_load_driver(const char *const *candidates, int candidateCount, ccuda_d
         BIND(api, cuGetErrorName, "cuGetErrorName"),
         BIND(api, cuGetErrorString, "cuGetErrorString"),
         BIND(api, cuMemGetInfo, "cuMemGetInfo_v2"),
+        BIND(api, cuFuncSetAttribute, "cuFuncSetAttribute"),
     };
     return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
                 messageCapacity);

@@ -32,7 +32,7 @@ extension CUDABackend {
         ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
         if usesFusedAttention(heads: heads, dimension: dimension) {
             launch(.flashAttentionForward, grid: (tiles(length), heads, batch), block: (256, 1, 1),
-                   sharedBytes: 3 * 32 * (headSize + 1) * 4, arguments)
+                   sharedBytes: 3 * 32 * fusedTilePitch(headSize) * 4, arguments)
         } else {
             launch(.attentionForward, grid: (length, heads, batch), block: (128, 1, 1),
                    sharedBytes: (length + headSize) * 4, arguments)
@@ -56,9 +56,9 @@ extension CUDABackend {
                 .address(qkv.address), .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
             ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
             launch(.flashAttentionBackwardQuery, grid: (tiles(length), heads, batch), block: (256, 1, 1),
-                   sharedBytes: 4 * 32 * (headSize + 1) * 4, arguments)
+                   sharedBytes: 4 * 32 * fusedTilePitch(headSize) * 4, arguments)
             launch(.flashAttentionBackwardKey, grid: (tiles(length), heads, batch), block: (256, 1, 1),
-                   sharedBytes: (4 * 32 * (headSize + 1) + 2 * 32) * 4, arguments)
+                   sharedBytes: (4 * 32 * fusedTilePitch(headSize) + 2 * 32) * 4, arguments)
             return
         }
         let rowTerms = allocateTensor(shape: [batch, heads, length], dtype: .float32)
@@ -72,6 +72,10 @@ extension CUDABackend {
         launch(.attentionBackwardKey, grid: (length, heads, batch), block: (128, 1, 1),
                sharedBytes: (2 * length + headSize) * 4, common)
     }
+
+    /// The row pitch, in floats, of the fused kernels' shared tiles (flash_attention.cu's tile_pitch):
+    /// the head padded to whole float4s plus one float4.
+    private func fusedTilePitch(_ headSize: Int) -> Int { (headSize + 3) / 4 * 4 + 4 }
 
     /// The number of 32-row tiles of the fused kernels.
     private func tiles(_ length: Int) -> Int { (length + 31) / 32 }

@@ -15,6 +15,8 @@ public final class CUDADriver: @unchecked Sendable {
     public let architecture: Int
     /// The number of streaming multiprocessors.
     public let multiprocessorCount: Int
+    /// The most shared memory one block may ask for once its kernel's limit is raised (opt-in).
+    public let maximumSharedBytesPerBlock: Int
     /// The driver's CUDA version (13000 for CUDA 13.0).
     public let driverVersion: Int32
 
@@ -41,6 +43,7 @@ public final class CUDADriver: @unchecked Sendable {
         }
         architecture = try attribute(75, "compute capability major") * 10 + attribute(76, "compute capability minor")
         multiprocessorCount = try attribute(16, "multiprocessor count")
+        maximumSharedBytesPerBlock = try attribute(97, "max shared memory per block, opt-in")
         var context: UnsafeMutableRawPointer?
         try Self.check(api, api.cuDevicePrimaryCtxRetain!(&context, device), "cuDevicePrimaryCtxRetain")
         self.context = context!
@@ -147,6 +150,13 @@ public final class CUDADriver: @unchecked Sendable {
         var function: UnsafeMutableRawPointer?
         try check(api.cuModuleGetFunction!(&function, module, name), "cuModuleGetFunction(\(name))")
         return function!
+    }
+
+    /// Lets `function` take up to `bytes` of dynamic shared memory (above 48 KB only after this call).
+    func setDynamicSharedLimit(_ function: UnsafeMutableRawPointer, name: String, bytes: Int) throws(CUDAError) {
+        try makeCurrent()
+        // 8: CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+        try check(api.cuFuncSetAttribute!(function, 8, Int32(bytes)), "cuFuncSetAttribute(\(name), \(bytes) shared bytes)")
     }
 
     /// Queues `function` on the stream with `arguments` in the kernel's parameter order.

@@ -9,7 +9,14 @@ final class CublasLtMatmul: @unchecked Sendable {
     private let api: ccuda_cublaslt_api
     private let handle: UnsafeMutableRawPointer
     private let workspace: UInt64
-    private let workspaceBytes = 32 << 20
+    /// The workspace; products below `tunedFlops` may use the first 32 MB of it, tuned ones all of it
+    /// (split-K algorithms of the loss's long products keep their partial sums there).
+    private let workspaceBytes = 256 << 20
+    private let untunedWorkspaceBytes = 32 << 20
+    /// Products of at least this many floating-point operations (a few milliseconds) time
+    /// every algorithm the heuristic offers on their first run and keep the fastest.
+    private static let tunedFlops = 50e9
+    private static let candidateCount = 12
 
     // cuBLAS enumerators used below (cublasComputeType_t, cudaDataType_t, attribute ids).
     private static let compute32F: Int32 = 68
@@ -84,12 +91,24 @@ final class CublasLtMatmul: @unchecked Sendable {
         if let cached = plans[key] {
             plan = cached
         } else {
-            plan = try makePlan(key)
+            let tuned = 2 * Double(m) * Double(n) * Double(k) * Double(batchCount) >= Self.tunedFlops && batchCount == 1
+            let (made, candidates) = try makePlan(key, candidateCount: tuned ? Self.candidateCount : 1)
+            plan = candidates.count > 1
+                ? try fastest(made, candidates, output: output, a: a, b: b, key: key, alpha: alpha, beta: beta,
+                              driver: driver)
+                : made
             plans[key] = plan
         }
+        try check(multiply(plan, plan.heuristic, output: output, a: a, b: b, alpha: alpha, beta: beta, driver: driver),
+                  "cublasLtMatmul(\(m)x\(n)x\(k), batch \(batchCount))")
+    }
+
+    /// Queues one product with `heuristic`'s algorithm and returns cuBLASLt's status.
+    private func multiply(_ plan: Plan, _ heuristic: ccuda_matmul_heuristic, output: UInt64, a: UInt64, b: UInt64,
+                          alpha: Float, beta: Float, driver: CUDADriver) -> Int32 {
         var alphaValue = alpha, betaValue = beta
-        var heuristic = plan.heuristic
-        let status = withUnsafePointer(to: &heuristic.algorithm) { algorithm in
+        var heuristic = heuristic
+        return withUnsafePointer(to: &heuristic.algorithm) { algorithm in
             api.cublasLtMatmul!(handle, plan.description, &alphaValue,
                                 UnsafeRawPointer(bitPattern: UInt(b)), plan.first,
                                 UnsafeRawPointer(bitPattern: UInt(a)), plan.second, &betaValue,
@@ -98,11 +117,54 @@ final class CublasLtMatmul: @unchecked Sendable {
                                 algorithm, UnsafeMutableRawPointer(bitPattern: UInt(workspace)),
                                 min(heuristic.workspaceBytes, workspaceBytes), driver.stream)
         }
-        try check(status, "cublasLtMatmul(\(m)x\(n)x\(k), batch \(batchCount))")
     }
 
-    /// Creates the descriptor and layouts of `key` and asks the heuristic for an algorithm.
-    private func makePlan(_ key: PlanKey) throws(CUDAError) -> Plan {
+    /// `plan` with the candidate that ran fastest (best of two timed runs after one warm-up).
+    ///
+    /// With beta 0 the candidates write the real output, which the caller's product then
+    /// overwrites; otherwise they accumulate into a zeroed scratch copy of the output's size.
+    private func fastest(_ plan: Plan, _ candidates: [ccuda_matmul_heuristic], output: UInt64, a: UInt64, b: UInt64,
+                         key: PlanKey, alpha: Float, beta: Float, driver: CUDADriver) throws(CUDAError) -> Plan {
+        let outputBytes = key.rows * key.columns * 4
+        var target = output
+        if beta != 0 {
+            target = try driver.allocate(bytes: outputBytes)
+            try driver.fill32(target, pattern: 0, count: key.rows * key.columns)
+        }
+        defer { if beta != 0 { try? driver.synchronize(); try? driver.free(target) } }
+        var best = plan
+        var bestSeconds = Double.infinity
+        var report: [String] = []
+        for candidate in candidates {
+            var seconds = Double.infinity
+            for run in 0..<3 {
+                try driver.synchronize()
+                let start = ContinuousClock.now
+                let status = multiply(plan, candidate, output: target, a: a, b: b, alpha: alpha, beta: beta,
+                                      driver: driver)
+                try driver.synchronize()
+                guard status == 0 else { seconds = .infinity; break }
+                let elapsed = ContinuousClock.now - start
+                let measured = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                if run > 0 { seconds = min(seconds, measured) }
+            }
+            report.append(String(format: "%.2f", seconds * 1e3))
+            if seconds < bestSeconds {
+                bestSeconds = seconds
+                best.heuristic = candidate
+            }
+        }
+        if ProcessInfo.processInfo.environment["RECUT_LOG_MATMUL_TUNING"] != nil {
+            FileHandle.standardError.write(Data(("matmul \(key.rows)x\(key.columns)x\(key.inner) "
+                + "transposeA \(key.transposeA) transposeB \(key.transposeB): candidates ms [\(report.joined(separator: ", "))]"
+                + " (heuristic's first is the first)\n").utf8))
+        }
+        return best
+    }
+
+    /// Creates the descriptor and layouts of `key` and asks the heuristic for up to
+    /// `candidateCount` algorithms; the plan holds the heuristic's first.
+    private func makePlan(_ key: PlanKey, candidateCount: Int) throws(CUDAError) -> (Plan, [ccuda_matmul_heuristic]) {
         let (m, n, k, batchCount) = (key.rows, key.columns, key.inner, key.batchCount)
         var description: UnsafeMutableRawPointer?
         try check(api.cublasLtMatmulDescCreate!(&description, Self.compute32F, Self.real32F), "cublasLtMatmulDescCreate")
@@ -121,17 +183,19 @@ final class CublasLtMatmul: @unchecked Sendable {
         var preference: UnsafeMutableRawPointer?
         try check(api.cublasLtMatmulPreferenceCreate!(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = api.cublasLtMatmulPreferenceDestroy!(preference) }
-        var maximumWorkspace = UInt64(workspaceBytes)
+        var maximumWorkspace = UInt64(candidateCount > 1 ? workspaceBytes : untunedWorkspaceBytes)
         try check(api.cublasLtMatmulPreferenceSetAttribute!(preference, Self.maxWorkspaceAttribute, &maximumWorkspace, 8),
                   "cublasLtMatmulPreferenceSetAttribute(max workspace)")
-        var heuristic = ccuda_matmul_heuristic()
+        var heuristics = [ccuda_matmul_heuristic](repeating: ccuda_matmul_heuristic(), count: candidateCount)
         var found: Int32 = 0
         try check(api.cublasLtMatmulAlgoGetHeuristic!(handle, description, first, second, result, result, preference,
-                                                      1, &heuristic, &found),
+                                                      Int32(candidateCount), &heuristics, &found),
                   "cublasLtMatmulAlgoGetHeuristic(\(m)x\(n)x\(k), batch \(batchCount))")
-        guard found > 0 else {
+        let usable = heuristics.prefix(Int(found)).filter { $0.state == 0 }
+        guard let firstChoice = usable.first else {
             throw .matmulCall(call: "cublasLtMatmulAlgoGetHeuristic(\(m)x\(n)x\(k)) found no algorithm", code: 15)
         }
-        return Plan(description: description!, first: first, second: second, result: result, heuristic: heuristic)
+        return (Plan(description: description!, first: first, second: second, result: result, heuristic: firstChoice),
+                Array(usable))
     }
 }

@@ -42,6 +42,7 @@ typedef struct {
     int (*cuGetErrorName)(int result, const char **name);
     int (*cuGetErrorString)(int result, const char **text);
     int (*cuMemGetInfo)(size_t *free, size_t *total);
+    int (*cuFuncSetAttribute)(void *function, int attribute, int value);
 } ccuda_driver_api;
 
 /// The run-time compiler functions (libnvrtc).

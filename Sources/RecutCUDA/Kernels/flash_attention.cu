@@ -12,7 +12,11 @@
 // Parallel layout of every kernel: one block of 256 threads (8 warps) per (tile of 32 rows,
 // head, sequence); warp w owns rows 4w...4w+3 of the tile; in the inner loops lane l takes
 // key (or query) l of the other operand's 32-row tile, and for the column sums lane l owns
-// columns l and l + 32 of the head.
+// columns l and l + 32 of the head. The loops are ordered so that each shared-memory value
+// read serves all four rows of the warp: the dot products read float4s (each lane's own row
+// once for the four rows), the column sums read each column value once for the four rows.
+// Shared tiles hold the head zero-padded to whole float4s, with one float4 more per row
+// so that lanes reading float4s of consecutive rows hit distinct banks.
 #include "block_reduce.cuh"
 #include "dropout_mask.cuh"
 
@@ -21,23 +25,59 @@
 #define MAX_HEAD 64
 #define COLUMNS_PER_LANE (MAX_HEAD / 32)
 
-// Copies `rows` rows of a head (row stride `stride`) starting at `first` into shared
-// memory with row pitch `pitch`, zero-filling rows at or past `length`.
+// The head size rounded up to whole float4s, and the row pitch of a shared tile.
+__device__ __forceinline__ int padded_head(int headSize) { return (headSize + 3) & ~3; }
+__device__ __forceinline__ int tile_pitch(int headSize) { return padded_head(headSize) + 4; }
+
+// Copies TILE rows of a head (row stride `stride`) starting at `first` into shared memory
+// with row pitch `pitch`, zero-filling rows at or past `length` and the padding columns.
 __device__ __forceinline__ void load_tile(float *target, int pitch, const float *source, long long stride, int first,
                                           int length, int headSize) {
-    for (int e = threadIdx.x; e < TILE * headSize; e += blockDim.x) {
-        int r = e / headSize, c = e - r * headSize;
-        target[r * pitch + c] = first + r < length ? source[(long long)(first + r) * stride + c] : 0.0f;
+    int padded = padded_head(headSize);
+    for (int e = threadIdx.x; e < TILE * padded; e += blockDim.x) {
+        int r = e / padded, c = e - r * padded;
+        target[r * pitch + c] = first + r < length && c < headSize ? source[(long long)(first + r) * stride + c] : 0.0f;
     }
 }
 
-// Dynamic shared memory: 3 * TILE * (headSize + 1) floats.
+// dots[r] = rows[firstRow + r] . other over the padded head, for the warp's four rows:
+// `other` (this lane's row) is read once per float4 for all four, the rows are broadcasts.
+__device__ __forceinline__ void four_row_dots(float (&dots)[ROWS_PER_WARP], const float *rows, int firstRow,
+                                              const float *other, int pitch, int padded) {
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) dots[r] = 0.0f;
+#pragma unroll 4
+    for (int c = 0; c < padded; c += 4) {
+        float4 o = *reinterpret_cast<const float4 *>(other + c);
+#pragma unroll
+        for (int r = 0; r < ROWS_PER_WARP; r++) {
+            float4 a = *reinterpret_cast<const float4 *>(rows + (firstRow + r) * pitch + c);
+            dots[r] = fmaf(a.x, o.x, dots[r]);
+            dots[r] = fmaf(a.y, o.y, dots[r]);
+            dots[r] = fmaf(a.z, o.z, dots[r]);
+            dots[r] = fmaf(a.w, o.w, dots[r]);
+        }
+    }
+}
+
+// This lane's columns (lane, lane + 32) of row k of a tile, 0 past the head.
+__device__ __forceinline__ void lane_columns(float (&values)[COLUMNS_PER_LANE], const float *tile, int k, int pitch,
+                                             int headSize) {
+    int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int t = 0; t < COLUMNS_PER_LANE; t++) {
+        int c = lane + 32 * t;
+        values[t] = c < headSize ? tile[k * pitch + c] : 0.0f;
+    }
+}
+
+// Dynamic shared memory: 3 * TILE * tile_pitch(headSize) floats.
 extern "C" __global__ void flash_attention_forward_f32(float *output, float *saved, const float *qkv, int length,
                                                        int heads, int dimension, double dropout,
                                                        unsigned long long seed, float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-    int headSize = dimension / heads, pitch = headSize + 1;
+    int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
     const float *base = qkv + (long long)b * length * stride + h * headSize;
@@ -60,30 +100,34 @@ extern "C" __global__ void flash_attention_forward_f32(float *output, float *sav
         load_tile(keys, pitch, base + dimension, stride, firstKey, length, headSize);
         load_tile(values, pitch, base + 2 * dimension, stride, firstKey, length, headSize);
         __syncthreads();
+        float score[ROWS_PER_WARP], kept[ROWS_PER_WARP];
+        four_row_dots(score, queries, warp * ROWS_PER_WARP, keys + lane * pitch, pitch, padded);
 #pragma unroll
         for (int r = 0; r < ROWS_PER_WARP; r++) {
-            int row = warp * ROWS_PER_WARP + r, i = firstRow + row;
-            float score = 0.0f;
-            for (int c = 0; c < headSize; c++) score += queries[row * pitch + c] * keys[lane * pitch + c];
-            score = j <= i ? score * scale : RECUT_NEGATIVE_INFINITY;
-            float newMaximum = fmaxf(maximum[r], warp_max(score));
+            int i = firstRow + warp * ROWS_PER_WARP + r;
+            float rowScore = j <= i ? score[r] * scale : RECUT_NEGATIVE_INFINITY;
+            float newMaximum = fmaxf(maximum[r], warp_max(rowScore));
+            kept[r] = 0.0f;
             // Rows past the sequence see only masked keys; keep them finite.
             if (newMaximum == RECUT_NEGATIVE_INFINITY) continue;
             float correction = expf(maximum[r] - newMaximum);
-            float p = j <= i ? expf(score - newMaximum) : 0.0f;
+            float p = j <= i ? expf(rowScore - newMaximum) : 0.0f;
             total[r] = total[r] * correction + warp_sum(p);
             maximum[r] = newMaximum;
-            float kept = p;
-            if (dropout > 0) kept = dropout_keeps(seed, (headIndex + i) * length + j, dropout) ? p * keepScale : 0.0f;
+            kept[r] = p;
+            if (dropout > 0) kept[r] = dropout_keeps(seed, (headIndex + i) * length + j, dropout) ? p * keepScale : 0.0f;
 #pragma unroll
             for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] *= correction;
-            for (int k = 0; k < TILE; k++) {
-                float weight = __shfl_sync(0xffffffffu, kept, k);
+        }
+#pragma unroll 8
+        for (int k = 0; k < TILE; k++) {
+            float value[COLUMNS_PER_LANE];
+            lane_columns(value, values, k, pitch, headSize);
 #pragma unroll
-                for (int t = 0; t < COLUMNS_PER_LANE; t++) {
-                    int c = lane + 32 * t;
-                    if (c < headSize) accumulator[r][t] += weight * values[k * pitch + c];
-                }
+            for (int r = 0; r < ROWS_PER_WARP; r++) {
+                float weight = __shfl_sync(0xffffffffu, kept[r], k);
+#pragma unroll
+                for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] += weight * value[t];
             }
         }
     }
@@ -103,14 +147,14 @@ extern "C" __global__ void flash_attention_forward_f32(float *output, float *sav
 
 // Backward, pass 1 of 2: the query gradient dQ_i = scale * sum_j dS_ij K_j with
 // dS_ij = P_ij (dP_ij - D_i), and the row terms D_i (saved for pass 2).
-// Dynamic shared memory: 4 * TILE * (headSize + 1) floats.
+// Dynamic shared memory: 4 * TILE * tile_pitch(headSize) floats.
 extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient, float *saved,
                                                               const float *outputGradient, const float *qkv,
                                                               int length, int heads, int dimension, double dropout,
                                                               unsigned long long seed, float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-    int headSize = dimension / heads, pitch = headSize + 1;
+    int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
     const float *base = qkv + (long long)b * length * stride + h * headSize;
@@ -141,30 +185,29 @@ extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient
             load_tile(keys, pitch, base + dimension, stride, firstKey, length, headSize);
             load_tile(values, pitch, base + 2 * dimension, stride, firstKey, length, headSize);
             __syncthreads();
+            float score[ROWS_PER_WARP], dot[ROWS_PER_WARP], dS[ROWS_PER_WARP];
+            four_row_dots(score, queries, warp * ROWS_PER_WARP, keys + lane * pitch, pitch, padded);
+            four_row_dots(dot, outputGradients, warp * ROWS_PER_WARP, values + lane * pitch, pitch, padded);
 #pragma unroll
             for (int r = 0; r < ROWS_PER_WARP; r++) {
-                int row = warp * ROWS_PER_WARP + r, i = firstRow + row;
-                float score = 0.0f, dot = 0.0f;
-                for (int c = 0; c < headSize; c++) {
-                    score += queries[row * pitch + c] * keys[lane * pitch + c];
-                    dot += outputGradients[row * pitch + c] * values[lane * pitch + c];
-                }
+                int i = firstRow + warp * ROWS_PER_WARP + r;
                 bool visible = j <= i && i < length;
-                float p = visible ? expf(score * scale - rowLogSumExp[r]) : 0.0f;
+                float p = visible ? expf(score[r] * scale - rowLogSumExp[r]) : 0.0f;
                 bool kept = dropout > 0 ? dropout_keeps(seed, (headIndex + i) * length + j, dropout) : true;
-                float dP = kept ? dot * keepScale : 0.0f;
-                if (pass == 0) {
-                    rowTerm[r] += p * dP;
-                    continue;
-                }
-                float dS = p * (dP - rowTerm[r]);
-                for (int k = 0; k < TILE; k++) {
-                    float weight = __shfl_sync(0xffffffffu, dS, k);
+                float dP = kept ? dot[r] * keepScale : 0.0f;
+                if (pass == 0) rowTerm[r] += p * dP;
+                dS[r] = p * (dP - rowTerm[r]);
+            }
+            if (pass == 0) continue;
+#pragma unroll 8
+            for (int k = 0; k < TILE; k++) {
+                float key[COLUMNS_PER_LANE];
+                lane_columns(key, keys, k, pitch, headSize);
 #pragma unroll
-                    for (int t = 0; t < COLUMNS_PER_LANE; t++) {
-                        int c = lane + 32 * t;
-                        if (c < headSize) accumulator[r][t] += weight * keys[k * pitch + c];
-                    }
+                for (int r = 0; r < ROWS_PER_WARP; r++) {
+                    float weight = __shfl_sync(0xffffffffu, dS[r], k);
+#pragma unroll
+                    for (int t = 0; t < COLUMNS_PER_LANE; t++) accumulator[r][t] += weight * key[t];
                 }
             }
         }
@@ -190,14 +233,14 @@ extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient
 // Backward, pass 2 of 2: the key and value gradients of key row j from the query rows
 // i >= j: dK_j = scale * sum_i dS_ij Q_i, dV_j = sum_i keep_ij P_ij dO_i.
 // Here warp w owns key rows 4w...4w+3 of the block's tile and lane l takes query l of each
-// query tile. Dynamic shared memory: 4 * TILE * (headSize + 1) floats + 2 * TILE.
+// query tile. Dynamic shared memory: 4 * TILE * tile_pitch(headSize) floats + 2 * TILE.
 extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, const float *saved,
                                                             const float *outputGradient, const float *qkv,
                                                             int length, int heads, int dimension, double dropout,
                                                             unsigned long long seed, float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-    int headSize = dimension / heads, pitch = headSize + 1;
+    int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
     const float *base = qkv + (long long)b * length * stride + h * headSize;
@@ -230,30 +273,32 @@ extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, 
             tileRowTerms[threadIdx.x] = row < length ? rowTerms[headIndex + row] : 0.0f;
         }
         __syncthreads();
+        float score[ROWS_PER_WARP], dot[ROWS_PER_WARP], dS[ROWS_PER_WARP], weight[ROWS_PER_WARP];
+        four_row_dots(score, keys, warp * ROWS_PER_WARP, queries + lane * pitch, pitch, padded);
+        four_row_dots(dot, values, warp * ROWS_PER_WARP, outputGradients + lane * pitch, pitch, padded);
 #pragma unroll
         for (int r = 0; r < ROWS_PER_WARP; r++) {
-            int row = warp * ROWS_PER_WARP + r, j = firstKey + row;
-            float score = 0.0f, dot = 0.0f;
-            for (int c = 0; c < headSize; c++) {
-                score += queries[lane * pitch + c] * keys[row * pitch + c];
-                dot += outputGradients[lane * pitch + c] * values[row * pitch + c];
-            }
+            int j = firstKey + warp * ROWS_PER_WARP + r;
             bool visible = j <= i && i < length && j < length;
-            float p = visible ? expf(score * scale - tileLogSumExp[lane]) : 0.0f;
+            float p = visible ? expf(score[r] * scale - tileLogSumExp[lane]) : 0.0f;
             bool kept = dropout > 0 ? dropout_keeps(seed, (headIndex + i) * length + j, dropout) : true;
-            float dP = kept ? dot * keepScale : 0.0f;
-            float dS = p * (dP - tileRowTerms[lane]);
-            float weight = kept ? p * keepScale : 0.0f;
-            for (int k = 0; k < TILE; k++) {
-                float keyWeight = __shfl_sync(0xffffffffu, dS, k);
-                float valueWeight = __shfl_sync(0xffffffffu, weight, k);
+            float dP = kept ? dot[r] * keepScale : 0.0f;
+            dS[r] = p * (dP - tileRowTerms[lane]);
+            weight[r] = kept ? p * keepScale : 0.0f;
+        }
+#pragma unroll 8
+        for (int k = 0; k < TILE; k++) {
+            float query[COLUMNS_PER_LANE], gradient[COLUMNS_PER_LANE];
+            lane_columns(query, queries, k, pitch, headSize);
+            lane_columns(gradient, outputGradients, k, pitch, headSize);
+#pragma unroll
+            for (int r = 0; r < ROWS_PER_WARP; r++) {
+                float keyWeight = __shfl_sync(0xffffffffu, dS[r], k);
+                float valueWeight = __shfl_sync(0xffffffffu, weight[r], k);
 #pragma unroll
                 for (int t = 0; t < COLUMNS_PER_LANE; t++) {
-                    int c = lane + 32 * t;
-                    if (c < headSize) {
-                        keyAccumulator[r][t] += keyWeight * queries[k * pitch + c];
-                        valueAccumulator[r][t] += valueWeight * outputGradients[k * pitch + c];
-                    }
+                    keyAccumulator[r][t] += keyWeight * query[t];
+                    valueAccumulator[r][t] += valueWeight * gradient[t];
                 }
             }
         }

@@ -10,8 +10,17 @@ extension CUDABackend {
         precondition(targets.dtype == .int32 && targets.count >= rows, "softmaxCrossEntropy: need \(rows) int32 targets")
         precondition(firstColumn >= 0 && firstColumn < columns, "softmaxCrossEntropy: first column \(firstColumn) of \(columns)")
         guard rows > 0 else { return }
-        launch(.softmaxCrossEntropy, grid: (rows, 1, 1), block: (512, 1, 1),
+        // The float4s of a row's body that fit in shared memory beside the kernel's own 1 KB;
+        // the last eighth always stays in global memory, so that small rows use both paths.
+        let bodyVectors = max((columns - 3) / 4, 0)
+        let cacheVectors = min((driver.maximumSharedBytesPerBlock - 1024) / 16, bodyVectors - bodyVectors / 8)
+        let sharedBytes = cacheVectors * 16
+        must { () throws(CUDAError) in
+            try driver.setDynamicSharedLimit(try function(.softmaxCrossEntropy), name: "softmax_cross_entropy_f32",
+                                             bytes: sharedBytes)
+        }
+        launch(.softmaxCrossEntropy, grid: (rows, 1, 1), block: (1024, 1, 1), sharedBytes: sharedBytes,
                [.address(losses.address), .address(logits.address), .address(targets.address), .int32(Int32(rows)),
-                .int64(columns), .int32(Int32(firstColumn)), .float(Float(gradientScale))])
+                .int64(columns), .int32(Int32(firstColumn)), .float(Float(gradientScale)), .int32(Int32(cacheVectors))])
     }
 }
