@@ -1,4 +1,5 @@
 import Foundation
+import RecutCore
 import RecutData
 import RecutTrain
 import Testing
@@ -91,5 +92,23 @@ import Testing
         #expect(try rendezvous.broadcast([1, 2]) == [1, 2])
         #expect(try rendezvous.allGather([3]) == [[3]])
         try rendezvous.barrier()
+    }
+}
+
+@Suite struct ShardedMetricsTests {
+    @Test func shardMetricsMergeIntoTheWholeOnEveryRank() throws {
+        let port = try Rendezvous.freePort()
+        var generator = SplitMix64(seed: 11)
+        let cases = (0..<50).map { _ in (rank: generator.next(below: 30), top: (0..<5).map { _ in Int32(1 + generator.next(below: 40)) }) }
+        var whole = RankingMetrics(ks: [1, 5], catalogSize: 40)
+        for entry in cases { whole.add(rank: entry.rank, topItems: entry.top) }
+        let results = RendezvousTests.onThreads(worldSize: 3) { rank in
+            let rendezvous = try Rendezvous(environment: try RendezvousTests.environment(rank: rank, worldSize: 3, port: port),
+                                            timeout: 20)
+            var shard = RankingMetrics(ks: [1, 5], catalogSize: 40)
+            for index in stride(from: rank, to: cases.count, by: 3) { shard.add(rank: cases[index].rank, topItems: cases[index].top) }
+            return try rendezvous.merged(shard)
+        }
+        for result in results { #expect(try result.get() == whole) }
     }
 }
