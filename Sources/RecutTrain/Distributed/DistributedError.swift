@@ -15,6 +15,8 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
     case protocolViolation(detail: String)
     /// A child process of the launcher failed; the others were stopped.
     case childFailed(rank: Int, status: Int32)
+    /// The ranks' weights differ after an epoch (hash of each rank's weights, by rank): the gradient synchronisation is broken.
+    case weightsDiverged(epoch: Int, hashes: [UInt64])
     /// The launcher could not start a child process.
     case launchFailed(rank: Int, detail: String)
 
@@ -34,6 +36,9 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
             "rendezvous protocol error: \(detail)"
         case .childFailed(let rank, let status):
             "rank \(rank) failed with exit status \(status); the other ranks were stopped"
+        case .weightsDiverged(let epoch, let hashes):
+            "the ranks' weights differ after epoch \(epoch + 1) (hashes by rank: "
+                + hashes.map { String($0, radix: 16) }.joined(separator: ", ") + "); please report this bug"
         case .launchFailed(let rank, let detail):
             "could not start rank \(rank): \(detail)"
         }

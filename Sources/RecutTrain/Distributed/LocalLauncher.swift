@@ -8,8 +8,7 @@ import Glibc
 /// line by line with a `[rank N]` prefix.
 ///
 /// If one process fails the others are stopped (SIGTERM, then SIGKILL after `gracePeriod`),
-/// since they would otherwise wait forever in their next collective. Children inherit the
-/// signal mask of the calling thread: call `run` from the main thread so that SIGTERM reaches them.
+/// since they would otherwise wait forever in their next collective.
 public struct LocalLauncher: Sendable {
     /// The program every rank runs.
     public let executable: String
@@ -52,6 +51,7 @@ public struct LocalLauncher: Sendable {
     /// output and error, prefixed. Throws `childFailed` for the first rank that failed.
     public func run(output: @escaping @Sendable (String, Bool) -> Void) throws(DistributedError) {
         let port = try Rendezvous.freePort()
+        Self.unblockTerminationSignals()
         let exits = ExitLog(count: processCount)
         let streams = DispatchGroup()
         var processes: [Process] = []
@@ -88,6 +88,16 @@ public struct LocalLauncher: Sendable {
         _ = streams.wait(timeout: .now() + .seconds(2))
         for pipe in pipes { pipe.fileHandleForReading.readabilityHandler = nil }
         if let failure { throw .childFailed(rank: failure.rank, status: failure.status) }
+    }
+
+    /// Children inherit the calling thread's signal mask; a thread that blocks SIGTERM (a
+    /// dispatch worker, or a parent that did) would make them deaf to being stopped.
+    private static func unblockTerminationSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     /// The exit status, or 128 + signal for a process killed by a signal (as shells report it).
