@@ -77,7 +77,7 @@ public final class Trainer {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
             let sampler = try NegativeSampler(catalogSize: catalogSize, distribution: distribution,
-                                              seed: Self.derivedSeed(seed, .negatives))
+                                              seed: Self.derivedSeed(Self.rankSeed(seed, rank: parallelism.rank), .negatives))
             self.sampler = sampler
             negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
             logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
@@ -198,7 +198,8 @@ public final class Trainer {
         model.zeroGradients()
         model.isTraining = true
         let hidden = model.forward(ids: inputIDs, batch: batch.batchSize, length: length,
-                                   seed: Self.derivedSeed(UInt64(config.seed), .dropout, step: state.step))
+                                   seed: Self.derivedSeed(Self.rankSeed(UInt64(config.seed), rank: parallelism.rank), .dropout,
+                                                          step: state.step))
         var negatives: SampledNegatives?
         if let sampler {
             let drawn = sampler.sample(count: config.negatives, granularity: config.negativeGranularity, for: batch,
@@ -261,6 +262,12 @@ public final class Trainer {
         case initialization = 0x494E_4954
         case negatives = 0x4E45_4754
         case dropout = 0x4452_4F50
+    }
+
+    /// The seed of rank `rank`'s negatives and dropout: each rank draws its own, and rank 0 those
+    /// of a one-process run. (Initialization uses the run's seed on every rank.)
+    static func rankSeed(_ seed: UInt64, rank: Int) -> UInt64 {
+        rank == 0 ? seed : seed ^ (UInt64(rank) &* 0xD1B5_4A32_D192_ED03)
     }
 
     /// The seed of `stream` at `step`: a pure function of the run's seed, so resuming redraws it exactly.
