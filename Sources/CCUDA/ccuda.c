@@ -114,3 +114,27 @@ int ccuda_load_cublaslt(const char *const *candidates, int candidateCount, ccuda
     return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
                 messageCapacity);
 }
+
+int ccuda_load_nccl(const char *const *candidates, int candidateCount, ccuda_nccl_api *api,
+                    char *message, size_t messageCapacity) {
+    const binding bindings[] = {
+        BIND(api, ncclGetVersion, "ncclGetVersion"),
+        BIND(api, ncclGetUniqueId, "ncclGetUniqueId"),
+        BIND(api, ncclCommInitRank, "ncclCommInitRank"),
+        BIND(api, ncclCommDestroy, "ncclCommDestroy"),
+        BIND(api, ncclAllReduce, "ncclAllReduce"),
+        BIND(api, ncclBroadcast, "ncclBroadcast"),
+        BIND(api, ncclGroupStart, "ncclGroupStart"),
+        BIND(api, ncclGroupEnd, "ncclGroupEnd"),
+        BIND(api, ncclGetErrorString, "ncclGetErrorString"),
+    };
+    return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
+                messageCapacity);
+}
+
+int ccuda_nccl_comm_init_rank(const ccuda_nccl_api *api, void **communicator, int rankCount,
+                              const unsigned char *uniqueIdBytes, int rank) {
+    ccuda_nccl_unique_id id;
+    memcpy(id.internal, uniqueIdBytes, sizeof id.internal);
+    return api->ncclCommInitRank(communicator, rankCount, id, rank);
+}

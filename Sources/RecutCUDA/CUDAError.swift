@@ -17,6 +17,10 @@ public enum CUDAError: Error, CustomStringConvertible, Equatable {
     case matmulCall(call: String, code: Int32)
     /// The driver loaded but reports no CUDA device.
     case noDevice
+    /// libnccl.so.2 could not be opened or lacks a function: training on several GPUs is impossible.
+    case noCollectives(detail: String)
+    /// An NCCL call returned an error.
+    case collectiveCall(call: String, code: Int32, message: String)
     /// The kernel cache directory or a cached file could not be written or read.
     case cache(path: String, detail: String)
 
@@ -36,6 +40,10 @@ public enum CUDAError: Error, CustomStringConvertible, Equatable {
             "\(call) failed with cublasStatus \(code) (\(CUDAError.cublasStatusName(code)))"
         case .noDevice:
             "the CUDA driver loaded but found no GPU; use --device cpu"
+        case .noCollectives(let detail):
+            "NCCL unavailable: libnccl.so.2 not found (\(detail)); install NCCL 2 (the libnccl2 package, or pip's nvidia-nccl-cu12) or add its folder to LD_LIBRARY_PATH; one GPU needs no NCCL"
+        case .collectiveCall(let call, let code, let message):
+            "\(call) failed with ncclResult \(code): \(message)"
         case .cache(let path, let detail):
             "kernel cache \(path): \(detail); set RECUT_KERNEL_CACHE to a writable folder"
         }

@@ -13,6 +13,13 @@ public enum CUDALibraries {
     public static var compiler: [String] { versioned("libnvrtc.so") }
     /// The matrix-product library, newest major version first.
     public static var matmul: [String] { versioned("libcublasLt.so") }
+    /// The collective-communication library (NCCL 2), for training on several GPUs.
+    public static var collectives: [String] {
+        let names = ["libnccl.so.2", "libnccl.so"]
+        var folders = ["/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu"]
+        if let home = ProcessInfo.processInfo.environment["NCCL_HOME"] { folders.insert("\(home)/lib", at: 0) }
+        return names + folders.flatMap { folder in names.map { "\(folder)/\($0)" } }
+    }
 
     /// `base.13`, `base.12`, `base`, then the same names inside the CUDA toolkit folders.
     static func versioned(_ base: String) -> [String] {
@@ -63,6 +70,13 @@ public enum CUDALibraries {
         if let failure = load(candidates, into: &api, using: ccuda_load_cublaslt) {
             throw .libraryUnavailable(library: "libcublasLt", detail: failure)
         }
+        return api
+    }
+
+    /// The NCCL API, or `CUDAError.noCollectives`.
+    public static func loadCollectives(candidates: [String] = collectives) throws(CUDAError) -> ccuda_nccl_api {
+        var api = ccuda_nccl_api()
+        if let failure = load(candidates, into: &api, using: ccuda_load_nccl) { throw .noCollectives(detail: failure) }
         return api
     }
 }

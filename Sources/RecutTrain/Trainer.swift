@@ -34,6 +34,7 @@ public final class Trainer {
     private let optimizer: AdamW
     private let loss: any TrainingLoss
     private let batcher: TrainingBatcher
+    private let parallelism: DataParallelism
     private let sampler: NegativeSampler?
     private let logQ: LogQCorrection?
     private let schedule: LearningRateSchedule
@@ -45,9 +46,10 @@ public final class Trainer {
     private var state: TrainerState
     private var bestWeights: [NamedTensor]?
 
-    /// Prepares a fresh run of `config` on `split` of `dataset`, computing on `backend`.
+    /// Prepares a fresh run of `config` on `split` of `dataset`, computing on `backend`, as one
+    /// rank of `parallelism` (which only rank 0 writes `store` in).
     public init(config: TrainingConfig, dataset: Dataset, split: DataSplit, backend: any LossBackend,
-                store: CheckpointStore?) throws {
+                store: CheckpointStore?, parallelism: DataParallelism = .single) throws {
         let config = config.resolved()
         try config.validate(source: "settings")
         self.config = config
@@ -55,6 +57,7 @@ public final class Trainer {
         self.split = split
         self.backend = backend
         self.store = store
+        self.parallelism = parallelism
         let catalogSize = dataset.itemCount
         let length = config.resolvedMaxLength, batchSize = config.batchSize
         let seed = UInt64(config.seed)
@@ -64,7 +67,8 @@ public final class Trainer {
                           dtype: model.dtype)
         loss = try Self.makeLoss(config, backend: backend)
         batcher = TrainingBatcher(split: split, batchSize: batchSize, length: length, seed: seed)
-        schedule = config.learningRateSchedule(totalSteps: batcher.batchCount * config.resolvedEpochs)
+        schedule = config.learningRateSchedule(
+            totalSteps: batcher.batchCount(worldSize: parallelism.worldSize) * config.resolvedEpochs)
         ranking = ModelRanking(model: model)
         inputIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
         targetIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
@@ -73,7 +77,7 @@ public final class Trainer {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
             let sampler = try NegativeSampler(catalogSize: catalogSize, distribution: distribution,
-                                              seed: Self.derivedSeed(seed, .negatives))
+                                              seed: Self.derivedSeed(Self.rankSeed(seed, rank: parallelism.rank), .negatives))
             self.sampler = sampler
             negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
             logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
@@ -84,6 +88,7 @@ public final class Trainer {
             logQ = nil
         }
         state = TrainerState(epoch: 0, step: 0, bestMetric: nil, bestEpoch: 0, badEpochs: 0, seed: config.seed)
+        try parallelism.broadcastParameters(model.parameters)
     }
 
     /// Continues the run whose last checkpoint is `checkpoint` (from `store.load(.last)`).
@@ -91,7 +96,8 @@ public final class Trainer {
     /// The split must be the one the run trained on (the CLI rebuilds it from the saved
     /// settings); the item catalog is checked against the checkpoint's.
     public convenience init(resuming checkpoint: Checkpoint, dataset: Dataset, split: DataSplit,
-                            backend: any LossBackend, store: CheckpointStore) throws {
+                            backend: any LossBackend, store: CheckpointStore,
+                            parallelism: DataParallelism = .single) throws {
         guard let state = checkpoint.state else {
             throw TrainError.incompleteCheckpoint(directory: store.folder(.last), reason: "it holds no trainer state to resume from")
         }
@@ -99,7 +105,8 @@ public final class Trainer {
             throw TrainError.corrupt(file: store.folder(.last) + "/" + CheckpointStore.FileName.items,
                                      reason: "the data's items differ from the checkpoint's; resume with the same data and settings")
         }
-        try self.init(config: checkpoint.config, dataset: dataset, split: split, backend: backend, store: store)
+        try self.init(config: checkpoint.config, dataset: dataset, split: split, backend: backend, store: store,
+                      parallelism: parallelism)
         let folder = store.folder(.last)
         try model.loadWeights(checkpoint.tensors, file: folder + "/" + CheckpointStore.FileName.model)
         let stateFile = folder + "/" + CheckpointStore.FileName.trainerTensors
@@ -117,7 +124,7 @@ public final class Trainer {
 
     /// Trains until the last epoch or early stopping, then evaluates the best epoch on the test cases.
     public func run() throws -> TrainingResult {
-        let metricsLog = try store.map { store throws(TrainError) in
+        let metricsLog = try writableStore.map { store throws(TrainError) in
             try makeFolder(store.directory)
             let resuming = state.epoch > 0 || state.batchInEpoch > 0
             return try MetricsLog(path: store.directory + "/metrics.jsonl", resumingAt: resuming ? state.epoch : nil)
@@ -127,13 +134,13 @@ public final class Trainer {
         var stoppedEarly = state.badEpochs >= config.resolvedPatience
         while state.epoch < epochs && !stoppedEarly {
             let start = DispatchTime.now().uptimeNanoseconds
-            let batches = batcher.batches(epoch: state.epoch)
+            let batches = batcher.batches(epoch: state.epoch, rank: parallelism.rank, worldSize: parallelism.worldSize)
             let progress = TrainingProgress(epoch: state.epoch, epochs: epochs, batches: batches.count - state.batchInEpoch,
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
             while state.batchInEpoch < batches.count {
                 let batch = batches[state.batchInEpoch]
-                let batchLoss = trainStep(batch)
+                let batchLoss = try trainStep(batch)
                 state.batchInEpoch += 1
                 state.epochLossSum += batchLoss
                 state.step += 1
@@ -144,14 +151,19 @@ public final class Trainer {
                 try afterStep?(state.step)
             }
             progress.finish()
-            let validation = ranking.evaluate(split.validation, ks: config.evaluationKs, maskInputItems: config.maskValidation)
+            let validation = try parallelism.merged(ranking.evaluate(
+                split.validation.shard(rank: parallelism.rank, worldSize: parallelism.worldSize),
+                ks: config.evaluationKs, maskInputItems: config.maskValidation))
+            if parallelism.verifiesWeights {
+                try parallelism.verifySameWeights(backend.download(model.parameters), epoch: state.epoch)
+            }
             let metric = validation.ndcg(at: config.evaluationKs[0])
             if state.bestMetric.map({ metric > $0 }) ?? true {
                 state.bestMetric = metric
                 state.bestEpoch = state.epoch
                 state.badEpochs = 0
                 bestWeights = model.namedWeights()
-                try store?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil)
+                try writableStore?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil)
             } else {
                 state.badEpochs += 1
                 stoppedEarly = state.badEpochs >= config.resolvedPatience
@@ -179,14 +191,15 @@ public final class Trainer {
     // MARK: Steps
 
     /// One optimizer step on `batch`; returns the batch's mean loss.
-    private func trainStep(_ batch: TrainingBatch) -> Double {
+    private func trainStep(_ batch: TrainingBatch) throws -> Double {
         let length = batch.length, positions = batch.positionCount
         backend.write(batch.inputs, into: inputIDs)
         backend.write(batch.targets, into: targetIDs)
         model.zeroGradients()
         model.isTraining = true
         let hidden = model.forward(ids: inputIDs, batch: batch.batchSize, length: length,
-                                   seed: Self.derivedSeed(UInt64(config.seed), .dropout, step: state.step))
+                                   seed: Self.derivedSeed(Self.rankSeed(UInt64(config.seed), rank: parallelism.rank), .dropout,
+                                                          step: state.step))
         var negatives: SampledNegatives?
         if let sampler {
             let drawn = sampler.sample(count: config.negatives, granularity: config.negativeGranularity, for: batch,
@@ -200,6 +213,7 @@ public final class Trainer {
             itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, negatives: negatives,
             positions: positions)
         model.backward(outputGradient: hiddenGradient)
+        try parallelism.averageGradients(model.gradients)
         optimizer.configuration.learningRate = schedule.rate(at: state.step)
         optimizer.update(parameters: model.parameters, gradients: model.gradients)
         return batchLoss
@@ -250,6 +264,12 @@ public final class Trainer {
         case dropout = 0x4452_4F50
     }
 
+    /// The seed of rank `rank`'s negatives and dropout: each rank draws its own, and rank 0 those
+    /// of a one-process run. (Initialization uses the run's seed on every rank.)
+    static func rankSeed(_ seed: UInt64, rank: Int) -> UInt64 {
+        rank == 0 ? seed : seed ^ (UInt64(rank) &* 0xD1B5_4A32_D192_ED03)
+    }
+
     /// The seed of `stream` at `step`: a pure function of the run's seed, so resuming redraws it exactly.
     static func derivedSeed(_ seed: UInt64, _ stream: RandomStream, step: Int = 0) -> UInt64 {
         var generator = SplitMix64(seed: seed ^ (stream.rawValue &* 0x9E37_79B9_7F4A_7C15), stream: UInt64(step))
@@ -263,7 +283,7 @@ public final class Trainer {
 
     /// Saves `last/`: weights, optimizer moments and where the run stands.
     private func saveLast() throws {
-        guard let store else { return }
+        guard let store = writableStore else { return }
         var saved = state
         saved.tensors = FlatBufferTensors.download(optimizer.firstMoment, layout: model.layout, backend: backend,
                                                    suffix: Self.firstMomentSuffix)
@@ -277,7 +297,7 @@ public final class Trainer {
         let result = TrainingResult(
             bestEpoch: state.bestEpoch, bestValidationMetric: state.bestMetric ?? 0, epochsTrained: state.epoch,
             stoppedEarly: stoppedEarly, test: TestMetrics.measure(ranking, split: split))
-        if let store {
+        if let store = writableStore {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(result)
@@ -285,6 +305,9 @@ public final class Trainer {
         }
         return result
     }
+
+    /// The store this rank writes to: rank 0's, none for the others (they compute the same weights).
+    private var writableStore: CheckpointStore? { parallelism.isMain ? store : nil }
 
     private func makeFolder(_ path: String) throws(TrainError) {
         do {

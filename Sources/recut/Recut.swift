@@ -6,6 +6,6 @@ struct Recut: ParsableCommand {
         abstract: "Train sequential recommenders on large item catalogs.",
         subcommands: [
             TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, DataCommand.self,
-            SelftestCommand.self, BenchCommand.self,
+            SelftestCommand.self, BenchCommand.self, DistributedCheckCommand.self,
         ])
 }

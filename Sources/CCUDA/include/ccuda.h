@@ -88,6 +88,32 @@ typedef struct {
     int reserved[4];
 } ccuda_matmul_heuristic;
 
+/// ncclUniqueId: the opaque 128 bytes that rank 0 creates and every rank passes to ncclCommInitRank.
+typedef struct {
+    char internal[128];
+} ccuda_nccl_unique_id;
+
+/// The collective-communication functions (libnccl.so.2). Buffers are device addresses passed as
+/// pointers; communicators and streams are opaque; data types and reduction operators are the
+/// ints of ncclDataType_t and ncclRedOp_t.
+typedef struct {
+    int (*ncclGetVersion)(int *version);
+    int (*ncclGetUniqueId)(ccuda_nccl_unique_id *id);
+    int (*ncclCommInitRank)(void **communicator, int rankCount, ccuda_nccl_unique_id id, int rank);
+    int (*ncclCommDestroy)(void *communicator);
+    int (*ncclAllReduce)(const void *send, void *receive, size_t count, int dataType, int operation,
+                         void *communicator, void *stream);
+    int (*ncclBroadcast)(const void *send, void *receive, size_t count, int dataType, int root,
+                         void *communicator, void *stream);
+    int (*ncclGroupStart)(void);
+    int (*ncclGroupEnd)(void);
+    const char *(*ncclGetErrorString)(int result);
+} ccuda_nccl_api;
+
+/// Calls ncclCommInitRank with the unique id given as 128 bytes (Swift cannot pass the struct by value easily).
+int ccuda_nccl_comm_init_rank(const ccuda_nccl_api *api, void **communicator, int rankCount,
+                              const unsigned char *uniqueIdBytes, int rank);
+
 /// Opens the first library of `candidates` that loads and resolves every driver function.
 /// Returns 0 on success; otherwise writes what failed into `message` and returns -1.
 int ccuda_load_driver(const char *const *candidates, int candidateCount, ccuda_driver_api *api,
@@ -100,5 +126,9 @@ int ccuda_load_nvrtc(const char *const *candidates, int candidateCount, ccuda_nv
 /// Opens the first cuBLASLt library of `candidates` and resolves its functions (see ccuda_load_driver).
 int ccuda_load_cublaslt(const char *const *candidates, int candidateCount, ccuda_cublaslt_api *api,
                         char *message, size_t messageCapacity);
+
+/// Opens the first NCCL library of `candidates` and resolves its functions (see ccuda_load_driver).
+int ccuda_load_nccl(const char *const *candidates, int candidateCount, ccuda_nccl_api *api,
+                    char *message, size_t messageCapacity);
 
 #endif

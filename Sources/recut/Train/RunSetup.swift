@@ -12,9 +12,9 @@ struct RunSetup {
     var loaded: LoadedDataset
     var split: DataSplit
 
-    /// Picks the device, loads and splits the data of `config`, and says so on stderr.
-    init(config: TrainingConfig) throws {
-        backend = try Self.backend(for: config.device)
+    /// Picks the device (GPU `deviceOrdinal` for CUDA), loads and splits the data of `config`, and says so on stderr.
+    init(config: TrainingConfig, deviceOrdinal: Int = 0) throws {
+        backend = try Self.backend(for: config.device, ordinal: deviceOrdinal)
         loaded = try DatasetLoader.load(config, log: log)
         split = try RecutData.split(loaded.dataset, strategy: config.split)
         log("data: \(loaded.source): \(loaded.dataset.userCount) users, \(loaded.dataset.itemCount) items, "
@@ -24,19 +24,19 @@ struct RunSetup {
 
     /// The backend of a device setting: `cuda` needs a working GPU; `auto` takes CUDA when the
     /// driver loads and the CPU otherwise (a driver that loads but fails is reported, not skipped).
-    static func backend(for device: TrainingConfig.Device) throws -> any LossBackend {
+    static func backend(for device: TrainingConfig.Device, ordinal: Int = 0) throws -> any LossBackend {
         switch device {
         case .cpu:
             return announce(CPUBackend())
         case .cuda:
             do {
-                return announce(try CUDABackend())
+                return announce(try CUDABackend(ordinal: ordinal))
             } catch {
                 throw CommandFailure("--device cuda: \(error)")
             }
         case .auto:
             do {
-                return announce(try CUDABackend())
+                return announce(try CUDABackend(ordinal: ordinal))
             } catch .noDriver {
                 return announce(CPUBackend())
             } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecutCore
 import RecutTrain
 
 /// `recut train`: train SASRec, keep checkpoints, and report test metrics beside the popularity baseline.
@@ -23,7 +24,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the run in this output folder from its last checkpoint (no other settings).")
     var resume: String?
 
+    @Option(help: ArgumentHelp(
+        "Train data-parallel on this many GPUs of this host, one process each (NCCL; unverified on GPUs).",
+        discussion: "Processes started by torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT set) need no --gpus."))
+    var gpus = 1
+
     func validate() throws {
+        if gpus < 1 { throw ValidationError("--gpus must be at least 1") }
         if resume != nil {
             let given = source.overrides.merging(splitting.overrides) { $1 }.merging(training.overrides) { $1 }
             if config != nil || !given.isEmpty {
@@ -33,21 +40,33 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let environment = try DistributedEnvironment()
+        if gpus > 1 && !environment.isDistributed {
+            try DataParallelLaunch.relaunch(processCount: gpus, removing: "--gpus")
+            return
+        }
         let trainer: Trainer
         if let resume {
             let store = CheckpointStore(directory: resume)
             let checkpoint = try store.load(.last)
-            let setup = try RunSetup(config: checkpoint.config)
+            let setup = try RunSetup(config: checkpoint.config, deviceOrdinal: environment.localRank)
             trainer = try Trainer(resuming: checkpoint, dataset: setup.loaded.dataset, split: setup.split,
-                                  backend: setup.backend, store: store)
+                                  backend: setup.backend, store: store,
+                                  parallelism: try parallelism(environment, backend: setup.backend))
             log("resuming \(resume) at epoch \((checkpoint.state?.epoch ?? 0) + 1), step \(checkpoint.state?.step ?? 0)")
         } else {
             let base = try config.map { path throws(TrainError) in try TrainingConfig.load(from: path) } ?? TrainingConfig()
             let settings = try base.applying(overrides: source.overrides.merging(splitting.overrides) { $1 }
                 .merging(training.overrides) { $1 })
-            let setup = try RunSetup(config: settings)
+            let setup = try RunSetup(config: settings, deviceOrdinal: environment.localRank)
             trainer = try Trainer(config: settings, dataset: setup.loaded.dataset, split: setup.split,
-                                  backend: setup.backend, store: CheckpointStore(directory: settings.output))
+                                  backend: setup.backend, store: CheckpointStore(directory: settings.output),
+                                  parallelism: try parallelism(environment, backend: setup.backend))
+        }
+        // Only rank 0 reports; the others compute the same weights.
+        guard environment.isMain else {
+            _ = try trainer.run()
+            return
         }
         trainer.log = log
         trainer.progressOutput = { FileHandle.standardError.write(Data($0.utf8)) }
@@ -58,5 +77,13 @@ struct TrainCommand: ParsableCommand {
         print(result.test.formatted())
         print("checkpoints: \(trainer.store!.folder(.best)) (best), \(trainer.store!.folder(.last)) (resume); "
             + "metrics: \(trainer.store!.directory)/metrics.jsonl")
+    }
+
+    /// `.single` for one process, else this rank joined to the others over NCCL.
+    private func parallelism(_ environment: DistributedEnvironment, backend: any LossBackend) throws -> DataParallelism {
+        guard environment.isDistributed else { return .single }
+        log("rank \(environment.rank) of \(environment.worldSize) on GPU \(environment.localRank); "
+            + "data-parallel training is unverified on GPUs")
+        return try DataParallelLaunch.parallelism(environment: environment, backend: backend)
     }
 }
