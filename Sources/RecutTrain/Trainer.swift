@@ -29,13 +29,17 @@ public final class Trainer {
     public var progressIsTerminal = false
     /// Receives a line per epoch and status messages.
     public var log: (String) -> Void = { _ in }
+    /// Whether the next step's batch and negatives are prepared on a background thread while
+    /// the current step computes; the weights are the same either way.
+    public var prefetchesSteps = true
 
     private let backend: any LossBackend
     private let optimizer: AdamW
     private let loss: any TrainingLoss
     private let batcher: TrainingBatcher
     private let parallelism: DataParallelism
-    private let sampler: NegativeSampler?
+    private let sampling: NegativeSampling?
+    private let prefetcher: StepPrefetcher
     private let logQ: LogQCorrection?
     private let schedule: LearningRateSchedule
     private let ranking: ModelRanking
@@ -78,15 +82,17 @@ public final class Trainer {
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
             let sampler = try NegativeSampler(catalogSize: catalogSize, distribution: distribution,
                                               seed: Self.derivedSeed(Self.rankSeed(seed, rank: parallelism.rank), .negatives))
-            self.sampler = sampler
+            sampling = NegativeSampling(sampler: sampler, count: config.negatives,
+                                        granularity: config.negativeGranularity, collisions: config.collisions)
             negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
             logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
                 ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
         } else {
-            sampler = nil
+            sampling = nil
             negativeIDs = backend.makeTensor(shape: [1], dtype: .int32)
             logQ = nil
         }
+        prefetcher = StepPrefetcher(sampling: sampling)
         state = TrainerState(epoch: 0, step: 0, bestMetric: nil, bestEpoch: 0, badEpochs: 0, seed: config.seed)
         try parallelism.broadcastParameters(model.parameters)
     }
@@ -139,8 +145,9 @@ public final class Trainer {
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
             while state.batchInEpoch < batches.count {
-                let batch = batches[state.batchInEpoch]
-                let batchLoss = try trainStep(batch)
+                let inputs = stepInputs(of: batches)
+                let batch = inputs.batch
+                let batchLoss = try trainStep(inputs)
                 state.batchInEpoch += 1
                 state.epochLossSum += batchLoss
                 state.step += 1
@@ -190,8 +197,22 @@ public final class Trainer {
 
     // MARK: Steps
 
-    /// One optimizer step on `batch`; returns the batch's mean loss.
-    private func trainStep(_ batch: TrainingBatch) throws -> Double {
+    /// The inputs of the step `state` stands at, in `epoch`; with prefetching on, also starts
+    /// preparing the next step's (within the epoch) while this one computes.
+    private func stepInputs(of epoch: TrainingEpoch) -> StepInputs {
+        let key = StepInputs.Key(epoch: state.epoch, batchIndex: state.batchInEpoch, step: state.step)
+        guard prefetchesSteps else { return StepInputs(key: key, epoch: epoch, sampling: sampling) }
+        let inputs = prefetcher.take(key, of: epoch)
+        if key.batchIndex + 1 < epoch.count {
+            prefetcher.prefetch(StepInputs.Key(epoch: key.epoch, batchIndex: key.batchIndex + 1, step: key.step + 1),
+                                of: epoch)
+        }
+        return inputs
+    }
+
+    /// One optimizer step on `inputs`; returns the batch's mean loss.
+    private func trainStep(_ inputs: StepInputs) throws -> Double {
+        let batch = inputs.batch
         let length = batch.length, positions = batch.positionCount
         backend.write(batch.inputs, into: inputIDs)
         backend.write(batch.targets, into: targetIDs)
@@ -201,11 +222,9 @@ public final class Trainer {
                                    seed: Self.derivedSeed(Self.rankSeed(UInt64(config.seed), rank: parallelism.rank), .dropout,
                                                           step: state.step))
         var negatives: SampledNegatives?
-        if let sampler {
-            let drawn = sampler.sample(count: config.negatives, granularity: config.negativeGranularity, for: batch,
-                                       collisions: config.collisions, step: state.step)
-            let ids = negativeIDs.view(offset: 0, shape: drawn.shape)
-            backend.write(Self.maskedIDs(drawn), into: ids)
+        if let shape = inputs.negativeShape {
+            let ids = negativeIDs.view(offset: 0, shape: shape)
+            backend.write(inputs.negativeIDs, into: ids)
             negatives = SampledNegatives(ids: ids, granularity: Self.granularity(config.negativeGranularity), logQ: logQ)
         }
         let batchLoss = loss.forwardBackward(
@@ -217,14 +236,6 @@ public final class Trainer {
         optimizer.configuration.learningRate = schedule.rate(at: state.step)
         optimizer.update(parameters: model.parameters, gradients: model.gradients)
         return batchLoss
-    }
-
-    /// The drawn ids with the slots the sampler flagged invalid set to 0, which the losses skip.
-    private static func maskedIDs(_ negatives: Negatives) -> [Int32] {
-        guard let valid = negatives.valid, negatives.granularity == .perPosition else { return negatives.ids }
-        var ids = negatives.ids
-        for index in ids.indices where !valid[index] { ids[index] = 0 }
-        return ids
     }
 
     private static func granularity(_ granularity: NegativeGranularity) -> SampledNegatives.Granularity {
