@@ -1,21 +1,13 @@
 import RecutCore
 
 extension CPUBackend {
-    public func matmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
-                       rows: Int, columns: Int, inner: Int,
-                       transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double) {
-        batchedMatmul(output, a, b, rows: rows, columns: columns, inner: inner,
-                      transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
-                      batchCount: 1, outputStride: 0, aStride: 0, bStride: 0)
-    }
-
     public func batchedMatmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
                               rows: Int, columns: Int, inner: Int,
                               transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double,
                               batchCount: Int, outputStride: Int, aStride: Int, bStride: Int) {
-        precondition(output.count >= (batchCount - 1) * outputStride + rows * columns, "matmul output too small")
-        precondition(a.count >= (batchCount - 1) * aStride + rows * inner, "matmul operand a too small")
-        precondition(b.count >= (batchCount - 1) * bStride + inner * columns, "matmul operand b too small")
+        OperandContracts.checkBatchedMatmul(output: output, a: a, b: b, rows: rows, columns: columns, inner: inner,
+                                            batchCount: batchCount, outputStride: outputStride,
+                                            aStride: aStride, bStride: bStride)
         let shape = MatmulShape(rows: rows, columns: columns, inner: inner,
                                 transposeA: transposeA, transposeB: transposeB)
         dispatch(output.dtype) {

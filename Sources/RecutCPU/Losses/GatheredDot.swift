@@ -3,7 +3,8 @@ import RecutCore
 extension CPUBackend {
     public func gatheredDotForward(_ logits: Tensor, hidden: Tensor, table: Tensor, ids: Tensor,
                                    rows: Int, idsPerRow: Int, dimension: Int) {
-        checkGatheredDot(logits, hidden, table, ids, rows: rows, idsPerRow: idsPerRow, dimension: dimension)
+        OperandContracts.checkGatheredDot(logits: logits, hidden: hidden, table: table, ids: ids,
+                                          rows: rows, idsPerRow: idsPerRow, dimension: dimension)
         let shape = GatheredDotShape(rows: rows, idsPerRow: idsPerRow, dimension: dimension,
                                      tableRows: table.count / max(dimension, 1))
         let idPointer = ids.pointer(as: Int32.self)
@@ -19,7 +20,8 @@ extension CPUBackend {
     public func gatheredDotBackward(hiddenGradient: Tensor, tableGradient: Tensor, logitGradient: Tensor,
                                     hidden: Tensor, table: Tensor, ids: Tensor,
                                     rows: Int, idsPerRow: Int, dimension: Int) {
-        checkGatheredDot(logitGradient, hidden, table, ids, rows: rows, idsPerRow: idsPerRow, dimension: dimension)
+        OperandContracts.checkGatheredDot(logits: logitGradient, hidden: hidden, table: table, ids: ids,
+                                          rows: rows, idsPerRow: idsPerRow, dimension: dimension)
         precondition(hiddenGradient.count >= rows * dimension && tableGradient.count == table.count,
                      "gatheredDotBackward: gradients do not match hidden [\(rows), \(dimension)] and table")
         let shape = GatheredDotShape(rows: rows, idsPerRow: idsPerRow, dimension: dimension,
@@ -34,18 +36,6 @@ extension CPUBackend {
                                       logitGradient.pointer(as: Double.self), hidden.pointer(as: Double.self),
                                       table.pointer(as: Double.self), idPointer, shape)
         }
-    }
-
-    private func checkGatheredDot(_ logits: Tensor, _ hidden: Tensor, _ table: Tensor, _ ids: Tensor,
-                                  rows: Int, idsPerRow: Int, dimension: Int) {
-        precondition(ids.dtype == .int32 && ids.count >= rows * idsPerRow,
-                     "gathered dot: need \(rows * idsPerRow) int32 ids, have \(ids.count) \(ids.dtype)")
-        precondition(logits.count >= rows * idsPerRow && hidden.count >= rows * dimension,
-                     "gathered dot: logits or hidden smaller than \(rows) rows")
-        precondition(dimension > 0 && table.count % dimension == 0,
-                     "gathered dot: table of \(table.count) elements is not rows of \(dimension)")
-        precondition(logits.dtype == hidden.dtype && hidden.dtype == table.dtype,
-                     "gathered dot: logits, hidden and table must share one dtype")
     }
 }
 

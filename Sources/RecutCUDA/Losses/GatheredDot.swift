@@ -29,11 +29,7 @@ extension CUDABackend {
     private func checkGatheredDot(_ logits: Tensor, _ hidden: Tensor, _ table: Tensor, _ ids: Tensor,
                                   rows: Int, idsPerRow: Int, dimension: Int) {
         requireFloat32("gathered dot", logits, hidden, table)
-        precondition(ids.dtype == .int32 && ids.count >= rows * idsPerRow,
-                     "gathered dot: need \(rows * idsPerRow) int32 ids, have \(ids.count) \(ids.dtype)")
-        precondition(logits.count >= rows * idsPerRow && hidden.count >= rows * dimension,
-                     "gathered dot: logits or hidden smaller than \(rows) rows")
-        precondition(dimension > 0 && table.count % dimension == 0,
-                     "gathered dot: table of \(table.count) elements is not rows of \(dimension)")
+        OperandContracts.checkGatheredDot(logits: logits, hidden: hidden, table: table, ids: ids,
+                                          rows: rows, idsPerRow: idsPerRow, dimension: dimension)
     }
 }
