@@ -1,0 +1,1 @@
+// Empty: clang's CUDA wrapper includes it; the kernels need nothing from it.
