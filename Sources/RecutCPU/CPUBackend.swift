@@ -3,6 +3,8 @@ import RecutCore
 
 /// The CPU backend: float32 kernels for training and float64 kernels for reference
 /// checks, with matrix products through OpenBLAS and row loops spread over the cores.
+/// bfloat16 operands are widened to float32 around the float32 kernels (see
+/// `widenedBFloat16`), so mixed-precision models run here as the twins of their GPU runs.
 ///
 /// OpenBLAS runs single-threaded; the backend itself splits work into chunks, so that
 /// BLAS calls made from inside parallel loops (attention) do not oversubscribe the cores.
@@ -43,6 +45,9 @@ public final class CPUBackend: Backend {
         switch tensor.dtype {
         case .float32: convert(values, into: tensor.pointer(as: Float.self))
         case .float64: convert(values, into: tensor.pointer(as: Double.self))
+        case .bfloat16:
+            let target = tensor.pointer(as: UInt16.self)
+            for i in values.indices { target[i] = BFloat16.bits(Float(values[i])) }
         case .int32: preconditionFailure("writing floating-point values into an int32 tensor")
         }
     }
@@ -52,6 +57,9 @@ public final class CPUBackend: Backend {
         switch tensor.dtype {
         case .float32: convert(values, into: tensor.pointer(as: Float.self))
         case .float64: convert(values, into: tensor.pointer(as: Double.self))
+        case .bfloat16:
+            let target = tensor.pointer(as: UInt16.self)
+            for i in values.indices { target[i] = BFloat16.bits(Float(values[i])) }
         case .int32: preconditionFailure("writing floating-point values into an int32 tensor")
         }
     }
@@ -68,6 +76,7 @@ public final class CPUBackend: Backend {
         switch tensor.dtype {
         case .float32: converted(tensor.pointer(as: Float.self), count: tensor.count)
         case .float64: Array(UnsafeBufferPointer(start: tensor.pointer(as: Double.self), count: tensor.count))
+        case .bfloat16: UnsafeBufferPointer(start: tensor.pointer(as: UInt16.self), count: tensor.count).map { Double(BFloat16.value($0)) }
         case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
         }
     }
@@ -76,6 +85,7 @@ public final class CPUBackend: Backend {
         switch tensor.dtype {
         case .float32: Array(UnsafeBufferPointer(start: tensor.pointer(as: Float.self), count: tensor.count))
         case .float64: converted(tensor.pointer(as: Double.self), count: tensor.count)
+        case .bfloat16: UnsafeBufferPointer(start: tensor.pointer(as: UInt16.self), count: tensor.count).map(BFloat16.value)
         case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
         }
     }
@@ -89,6 +99,7 @@ public final class CPUBackend: Backend {
         switch tensor.dtype {
         case .float32: tensor.pointer(as: Float.self).update(repeating: Float(value), count: tensor.count)
         case .float64: tensor.pointer(as: Double.self).update(repeating: value, count: tensor.count)
+        case .bfloat16: tensor.pointer(as: UInt16.self).update(repeating: BFloat16.bits(Float(value)), count: tensor.count)
         case .int32: tensor.pointer(as: Int32.self).update(repeating: Int32(value), count: tensor.count)
         }
     }
@@ -103,6 +114,14 @@ public final class CPUBackend: Backend {
             destination.pointer(as: Double.self).update(from: source.pointer(as: Double.self), count: source.count)
         case (.int32, .int32):
             destination.pointer(as: Int32.self).update(from: source.pointer(as: Int32.self), count: source.count)
+        case (.bfloat16, .bfloat16):
+            destination.pointer(as: UInt16.self).update(from: source.pointer(as: UInt16.self), count: source.count)
+        case (.bfloat16, .float32):
+            let to = destination.pointer(as: UInt16.self), from = source.pointer(as: Float.self)
+            for i in 0..<source.count { to[i] = BFloat16.bits(from[i]) }
+        case (.float32, .bfloat16):
+            let to = destination.pointer(as: Float.self), from = source.pointer(as: UInt16.self)
+            for i in 0..<source.count { to[i] = BFloat16.value(from[i]) }
         case (.float32, .float64):
             let to = destination.pointer(as: Float.self), from = source.pointer(as: Double.self)
             for i in 0..<source.count { to[i] = Float(from[i]) }
@@ -122,6 +141,7 @@ public final class CPUBackend: Backend {
         switch dtype {
         case .float32: float()
         case .float64: double()
+        case .bfloat16: preconditionFailure("bfloat16 operands reach the kernels only through widenedBFloat16")
         case .int32: preconditionFailure("floating-point op called on an int32 tensor")
         }
     }

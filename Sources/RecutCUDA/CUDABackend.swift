@@ -164,6 +164,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             case .float64:
                 let target = staging.assumingMemoryBound(to: Double.self)
                 for i in values.indices { target[i] = Double(values[i]) }
+            case .bfloat16:
+                let target = staging.assumingMemoryBound(to: UInt16.self)
+                for i in values.indices { target[i] = BFloat16.bits(Float(values[i])) }
             case .int32:
                 preconditionFailure("writing floating-point values into an int32 tensor")
             }
@@ -203,6 +206,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         switch tensor.dtype {
         case .float32: downloadElements(tensor) { Double($0.assumingMemoryBound(to: Float.self)[$1]) }
         case .float64: downloadElements(tensor) { $0.assumingMemoryBound(to: Double.self)[$1] }
+        case .bfloat16: downloadElements(tensor) { Double(BFloat16.value($0.assumingMemoryBound(to: UInt16.self)[$1])) }
         case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
         }
     }
@@ -211,6 +215,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         switch tensor.dtype {
         case .float32: downloadElements(tensor) { $0.assumingMemoryBound(to: Float.self)[$1] }
         case .float64: downloadElements(tensor) { Float($0.assumingMemoryBound(to: Double.self)[$1]) }
+        case .bfloat16: downloadElements(tensor) { BFloat16.value($0.assumingMemoryBound(to: UInt16.self)[$1]) }
         case .int32: preconditionFailure("downloading an int32 tensor as floating-point values")
         }
     }
@@ -232,13 +237,16 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         case .float64:
             launchElementwise(.fill64, count: tensor.count,
                               [.address(tensor.address), .unsigned64(value.bitPattern), .int64(tensor.count)])
+        case .bfloat16:
+            launchElementwise(.fill16, count: tensor.count,
+                              [.address(tensor.address), .unsigned16(BFloat16.bits(Float(value))), .int64(tensor.count)])
         }
     }
 
     public func copy(_ destination: Tensor, from source: Tensor) {
         precondition(destination.count == source.count, "copying \(source.count) elements into \(destination.count)")
         switch (destination.dtype, source.dtype) {
-        case (.float32, .float32), (.float64, .float64), (.int32, .int32):
+        case (.float32, .float32), (.float64, .float64), (.bfloat16, .bfloat16), (.int32, .int32):
             guard source.count > 0 else { return }
             must { () throws(CUDAError) in
                 try driver.copyOnDevice(destination.address, from: source.address, bytes: source.count * source.dtype.byteSize)
@@ -248,6 +256,12 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                               [.address(destination.address), .address(source.address), .int64(source.count)])
         case (.float64, .float32):
             launchElementwise(.convertToDouble, count: source.count,
+                              [.address(destination.address), .address(source.address), .int64(source.count)])
+        case (.bfloat16, .float32):
+            launchElementwise(.convertFloatToBFloat16, count: source.count,
+                              [.address(destination.address), .address(source.address), .int64(source.count)])
+        case (.float32, .bfloat16):
+            launchElementwise(.convertBFloat16ToFloat, count: source.count,
                               [.address(destination.address), .address(source.address), .int64(source.count)])
         default:
             preconditionFailure("copying \(source.dtype) into \(destination.dtype)")

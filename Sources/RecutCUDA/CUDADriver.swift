@@ -184,12 +184,14 @@ enum KernelArgument {
     case float(Float)
     case double(Double)
     case unsigned64(UInt64)
+    case unsigned16(UInt16)
 
     /// The value's bytes in the low end of a 64-bit word (x86-64 and Arm are little-endian).
     var bits: UInt64 {
         switch self {
         case .address(let value), .unsigned64(let value): value
         case .int32(let value): UInt64(UInt32(bitPattern: value))
+        case .unsigned16(let value): UInt64(value)
         case .int64(let value): UInt64(bitPattern: Int64(value))
         case .float(let value): UInt64(value.bitPattern)
         case .double(let value): value.bitPattern

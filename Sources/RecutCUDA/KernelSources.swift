@@ -45,6 +45,7 @@ public enum KernelSources {
         source("block_reduce.cuh", PackageResources.block_reduce_cuh),
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
+        source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),
     ]
 
@@ -62,6 +63,9 @@ enum Kernel: String, CaseIterable {
     case fill64 = "fill_u64"
     case convertToDouble = "convert_f32_to_f64"
     case convertToFloat = "convert_f64_to_f32"
+    case fill16 = "fill_u16"
+    case convertFloatToBFloat16 = "convert_f32_to_bf16"
+    case convertBFloat16ToFloat = "convert_bf16_to_f32"
     case geluForward = "gelu_forward_f32"
     case geluBackward = "gelu_backward_f32"
     case reluForward = "relu_forward_f32"
@@ -106,7 +110,8 @@ enum Kernel: String, CaseIterable {
     /// The kernel file that defines this kernel.
     var file: String {
         switch self {
-        case .add, .addScaled, .scale, .sumOfSquaresPartials, .fill64, .convertToDouble, .convertToFloat:
+        case .add, .addScaled, .scale, .sumOfSquaresPartials, .fill64, .convertToDouble, .convertToFloat, .fill16,
+             .convertFloatToBFloat16, .convertBFloat16ToFloat:
             "elementwise.cu"
         case .geluForward, .geluBackward, .reluForward, .reluBackward: "activations.cu"
         case .dropout: "dropout.cu"

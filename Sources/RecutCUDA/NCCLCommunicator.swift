@@ -26,6 +26,7 @@ public final class NCCLCommunicator: @unchecked Sendable {
         case .int32: 2
         case .float32: 7
         case .float64: 8
+        case .bfloat16: 9
         }
     }
 

@@ -1,6 +1,7 @@
 // Elementwise arithmetic, conversions and the sum of squares. Parallel layout: a grid-stride
 // loop, one element per thread per iteration.
 #include "block_reduce.cuh"
+#include "precision.cuh"
 
 extern "C" __global__ void add_f32(float *output, const float *a, const float *b, long long count) {
     RECUT_FOR_EACH(i, count) output[i] = a[i] + b[i];
@@ -36,4 +37,16 @@ extern "C" __global__ void convert_f32_to_f64(double *output, const float *input
 
 extern "C" __global__ void convert_f64_to_f32(float *output, const double *input, long long count) {
     RECUT_FOR_EACH(i, count) output[i] = (float)input[i];
+}
+
+extern "C" __global__ void fill_u16(unsigned short *tensor, unsigned short value, long long count) {
+    RECUT_FOR_EACH(i, count) tensor[i] = value;
+}
+
+extern "C" __global__ void convert_f32_to_bf16(bf16 *output, const float *input, long long count) {
+    RECUT_FOR_EACH(i, count) store_float(output, i, input[i]);
+}
+
+extern "C" __global__ void convert_bf16_to_f32(float *output, const bf16 *input, long long count) {
+    RECUT_FOR_EACH(i, count) output[i] = load_float(input, i);
 }

@@ -6,9 +6,10 @@
 /// tiles of such weights are where the fused backward pass saves its time.
 public enum GradientFilter {
     /// The machine epsilon of `dtype` divided by 32, Cut Cross-Entropy's "auto" filter_eps:
-    /// 2^-28 for float32 and 2^-57 for float64 (2^-12 for bfloat16 once it exists).
+    /// 2^-12 for bfloat16, 2^-28 for float32 and 2^-57 for float64.
     public static func threshold(for dtype: DType) -> Double {
         switch dtype {
+        case .bfloat16: BFloat16.epsilon / 32
         case .float32: Double(Float.ulpOfOne) / 32
         case .float64: Double.ulpOfOne / 32
         case .int32: preconditionFailure("gradient filtering needs a floating-point dtype, not int32")
