@@ -20,6 +20,8 @@ struct SelftestResult {
 final class BackendSelftest {
     /// The float32 threshold on max|out - ref| / max|ref|.
     static let float32Threshold = 1e-5
+    /// The threshold for ops whose operands or outputs are bfloat16.
+    static let bfloat16Threshold = 1e-2
 
     let subject: any Backend
     let reference: CPUBackend
@@ -42,17 +44,22 @@ final class BackendSelftest {
         (0..<count).map { _ in Double(Float(offset + (generator.nextUnit() * 2 - 1) * scale)) }
     }
 
-    func pair(_ values: [Double], _ shape: [Int]) -> Pair {
-        Pair(subject: subject.upload(values.map { Float($0) }, shape: shape), reference: reference.upload(values, shape: shape))
+    /// `values` as a `dtype` tensor on the subject and float64 on the reference; for bfloat16
+    /// the values are rounded first, so that both sides hold the same numbers.
+    func pair(_ values: [Double], _ shape: [Int], dtype: DType = .float32) -> Pair {
+        let exact = dtype == .bfloat16 ? values.map(BFloat16.rounded) : values
+        let subjectTensor = subject.makeTensor(shape: shape, dtype: dtype)
+        subject.write(exact, into: subjectTensor)
+        return Pair(subject: subjectTensor, reference: reference.upload(exact, shape: shape))
     }
 
-    func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0) -> Pair {
-        pair(random(shape.reduce(1, *), scale: scale, offset: offset), shape)
+    func randomPair(_ shape: [Int], scale: Double = 1, offset: Double = 0, dtype: DType = .float32) -> Pair {
+        pair(random(shape.reduce(1, *), scale: scale, offset: offset), shape, dtype: dtype)
     }
 
-    /// An output pair: NaN on the subject, zeros on the reference.
-    func poisoned(_ shape: [Int]) -> Pair {
-        let subjectTensor = subject.makeTensor(shape: shape, dtype: .float32)
+    /// An output pair: NaN on the subject (of `dtype`), zeros on the reference.
+    func poisoned(_ shape: [Int], dtype: DType = .float32) -> Pair {
+        let subjectTensor = subject.makeTensor(shape: shape, dtype: dtype)
         subject.fill(subjectTensor, with: .nan)
         return Pair(subject: subjectTensor, reference: reference.makeTensor(shape: shape, dtype: .float64))
     }

@@ -3,7 +3,9 @@
 /// The model and the losses are written once against this protocol; a backend adds
 /// kernels, never model logic. Conventions (after llm.c): outputs first, then inputs,
 /// then sizes; a backward op takes exactly what its forward op saved. All tensors are
-/// contiguous and row-major; floating-point operands of one op share one dtype.
+/// contiguous and row-major. Floating-point operands of one op share one dtype, except in
+/// mixed precision: float32 and bfloat16 operands may then mix as `MixedPrecision` lists
+/// (the ops compute in float32 and round each output to its dtype); float64 never mixes.
 /// Backward ops ACCUMULATE (+=) into parameter gradients; input gradients are written
 /// (=), except layer norm's, which accumulates into the residual stream.
 public protocol Backend: AnyObject, Sendable {
