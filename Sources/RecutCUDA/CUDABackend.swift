@@ -1,12 +1,14 @@
 import Foundation
 import RecutCore
 
-/// The CUDA backend: float32 kernels compiled by NVRTC on first use, matrix products through
-/// cuBLASLt, one stream, a caching device allocator and a pinned staging buffer for copies.
+/// The CUDA backend: float32 and mixed-precision bfloat16 kernels compiled by NVRTC on first
+/// use, matrix products through cuBLASLt, one stream, a caching device allocator and a pinned
+/// staging buffer for copies.
 ///
 /// Backend ops cannot throw: a failing CUDA call stops the program with the call's name and
 /// error string, since no op can continue on a broken device context. float64 tensors are
-/// supported by the memory ops (upload, download, fill, copy) only; compute ops need float32.
+/// supported by the memory ops (upload, download, fill, copy) only; compute ops take float32,
+/// or the bfloat16 mixes of `MixedPrecision`.
 public final class CUDABackend: Backend, @unchecked Sendable {
     public let name: String
     /// The device, context and stream.
@@ -16,6 +18,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// The compiled kernel images on disk.
     public let kernelCache: KernelCache
     let matmulEngine: CublasLtMatmul
+
+    /// bfloat16 on Ampere and later (sm_80+), whose tensor cores multiply it natively.
+    public var preferredPrecision: Precision { driver.architecture >= 80 ? .bfloat16 : .float32 }
     private let lock = NSLock()
     private var functions: [Kernel: UnsafeMutableRawPointer] = [:]
     private var modules: [String: UnsafeMutableRawPointer] = [:]

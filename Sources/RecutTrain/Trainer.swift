@@ -66,6 +66,7 @@ public final class Trainer {
         let length = config.resolvedMaxLength, batchSize = config.batchSize
         let seed = UInt64(config.seed)
         model = SASRec(configuration: config.modelConfiguration(catalogSize: catalogSize), backend: backend,
+                       precision: config.precision.resolved(on: backend),
                        maximumBatch: batchSize, seed: Self.derivedSeed(seed, .initialization))
         optimizer = AdamW(configuration: config.optimizerConfiguration, layout: model.layout, backend: backend,
                           dtype: model.dtype)
@@ -76,7 +77,7 @@ public final class Trainer {
         ranking = ModelRanking(model: model)
         inputIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
         targetIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
-        hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.dtype)
+        hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.activationDType)
         if loss.usesNegatives {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
@@ -228,7 +229,7 @@ public final class Trainer {
             negatives = SampledNegatives(ids: ids, granularity: Self.granularity(config.negativeGranularity), logQ: logQ)
         }
         let batchLoss = loss.forwardBackward(
-            hidden: hidden, itemTable: model.itemEmbedding, hiddenGradient: hiddenGradient,
+            hidden: hidden, itemTable: model.lossItemTable, hiddenGradient: hiddenGradient,
             itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, negatives: negatives,
             positions: positions)
         model.backward(outputGradient: hiddenGradient)

@@ -271,6 +271,7 @@ extension TrainingConfig.CodingKeys {
         case .epochs, .patience: .automatic(.integer)
         case .seed: .integer
         case .device: .choice(TrainingConfig.Device.allCases.map(\.rawValue))
+        case .precision: .choice(TrainingConfig.PrecisionSetting.allCases.map(\.rawValue))
         case .output: .text
         case .evaluationKs: .integerList
         case .maskValidation: .flag

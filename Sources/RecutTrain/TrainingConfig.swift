@@ -118,6 +118,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var seed = 0
     /// Where to compute.
     public var device: Device = .auto
+    /// The arithmetic of training (see `Precision`); auto: the backend's preference (bf16 on
+    /// GPUs that have it, fp32 on the CPU).
+    public var precision: PrecisionSetting = .auto
     /// Folder of checkpoints and metrics (see `CheckpointStore`).
     public var output = "runs/recut"
     /// Cut-offs k of the ranking metrics; the first one selects the best epoch.
@@ -216,7 +219,7 @@ public struct TrainingConfig: Sendable, Equatable {
         case learningRateFloor = "lr-floor"
         case gradientClip = "grad-clip"
         case batchSize = "batch"
-        case epochs, patience, seed, device, output
+        case epochs, patience, seed, device, precision, output
         case evaluationKs = "eval-ks"
         case maskValidation = "mask-validation"
         case checkpointEvery = "checkpoint-every"
@@ -262,6 +265,25 @@ public struct TrainingConfig: Sendable, Equatable {
         case cpu
         /// The CUDA backend; fails if no GPU is usable.
         case cuda
+    }
+
+    /// The spellings of the `precision` key.
+    public enum PrecisionSetting: String, Codable, Sendable, CaseIterable {
+        /// The backend's `preferredPrecision`.
+        case auto
+        /// `Precision.float32`.
+        case fp32
+        /// `Precision.bfloat16` (mixed precision with float32 master weights).
+        case bf16
+
+        /// The precision this setting picks on `backend`.
+        public func resolved(on backend: any Backend) -> Precision {
+            switch self {
+            case .auto: backend.preferredPrecision
+            case .fp32: .float32
+            case .bf16: .bfloat16
+            }
+        }
     }
 
     /// The learning-rate schedule of a run of `totalSteps` optimizer steps.

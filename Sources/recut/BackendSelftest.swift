@@ -107,7 +107,8 @@ final class BackendSelftest {
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
             if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
-            checkTrainingStep(lossSubject)
+            checkTrainingStep(lossSubject, precision: .float32)
+            checkTrainingStep(lossSubject, precision: .bfloat16)
         }
         if let rankingSubject = subject as? any RankingBackend { checkRanking(rankingSubject) }
         return results

@@ -1,8 +1,9 @@
 import RecutCore
 
 /// The whole-step check of the selftest: one SASRec training step (forward with dropout,
-/// `ce` loss, backward, AdamW) on the subject in float32 and on the CPU reference in
-/// float64, from the same initial weights, batch and dropout seed.
+/// `ce` loss, backward, AdamW) on the subject in float32 or in mixed precision (bfloat16
+/// activations) and on the CPU reference in float64, from the same initial weights, batch
+/// and dropout seed.
 ///
 /// AdamW's first update is about learningRate * g / (|g| + epsilon), which for gradients
 /// near epsilon turns float32 rounding of g into a different step: with PyTorch's epsilon
@@ -18,7 +19,7 @@ extension BackendSelftest {
     }
 
     /// Runs the step on both backends and records the loss, the gradients and the updated weights.
-    func checkTrainingStep(_ lossSubject: any LossBackend) {
+    func checkTrainingStep(_ lossSubject: any LossBackend, precision: Precision) {
         let configuration = SASRecConfiguration(catalogSize: 300, maxLength: 24, dimension: 32, blocks: 2, heads: 2,
                                                 dropout: 0.1)
         let batch = 3, length = 20
@@ -32,18 +33,19 @@ extension BackendSelftest {
             }
         }
         let modelSeed = generator.next(), dropoutSeed = generator.next()
-        func step(_ backend: any LossBackend, _ dtype: DType) -> StepOutcome {
-            let model = SASRec(configuration: configuration, backend: backend, dtype: dtype, maximumBatch: batch,
-                               seed: modelSeed)
+        func step(_ backend: any LossBackend, _ dtype: DType, _ precision: Precision) -> StepOutcome {
+            let model = SASRec(configuration: configuration, backend: backend, dtype: dtype, precision: precision,
+                               maximumBatch: batch, seed: modelSeed)
             let optimizer = AdamW(configuration: AdamWConfiguration(learningRate: 1e-2, epsilon: 1e-3, weightDecay: 0.1), layout: model.layout,
                                   backend: backend, dtype: dtype)
             let loss = CrossEntropyLoss(backend: backend)
             let idTensor = backend.upload(ids, shape: [batch, length])
             let targetTensor = backend.upload(targets, shape: [batch * length])
-            let hiddenGradient = backend.makeTensor(shape: [batch * length, configuration.dimension], dtype: dtype)
+            let hiddenGradient = backend.makeTensor(shape: [batch * length, configuration.dimension],
+                                                    dtype: model.activationDType)
             model.zeroGradients()
             let hidden = model.forward(ids: idTensor, batch: batch, length: length, seed: dropoutSeed)
-            let value = loss.forwardBackward(hidden: hidden, itemTable: model.itemEmbedding,
+            let value = loss.forwardBackward(hidden: hidden, itemTable: model.lossItemTable,
                                              hiddenGradient: hiddenGradient, itemTableGradient: model.itemEmbeddingGradient,
                                              targets: targetTensor, negatives: nil, positions: batch * length)
             model.backward(outputGradient: hiddenGradient)
@@ -51,15 +53,16 @@ extension BackendSelftest {
             optimizer.update(parameters: model.parameters, gradients: model.gradients)
             return StepOutcome(loss: value, gradients: gradients, parameters: backend.download(model.parameters))
         }
-        let actual = step(lossSubject, .float32), expected = step(reference, .float64)
-        results.append(SelftestResult(operation: "training step: ce loss",
+        let actual = step(lossSubject, .float32, precision), expected = step(reference, .float64, .float32)
+        let threshold = precision == .bfloat16 ? Self.bfloat16Threshold : Self.float32Threshold
+        results.append(SelftestResult(operation: "training step \(precision): ce loss",
                                       error: abs(actual.loss - expected.loss) / abs(expected.loss),
-                                      threshold: Self.float32Threshold))
-        results.append(SelftestResult(operation: "training step: all gradients",
+                                      threshold: threshold))
+        results.append(SelftestResult(operation: "training step \(precision): all gradients",
                                       error: Self.relativeError(actual.gradients, expected.gradients),
-                                      threshold: Self.float32Threshold))
-        results.append(SelftestResult(operation: "training step: weights after AdamW",
+                                      threshold: threshold))
+        results.append(SelftestResult(operation: "training step \(precision): weights after AdamW",
                                       error: Self.relativeError(actual.parameters, expected.parameters),
-                                      threshold: Self.float32Threshold))
+                                      threshold: threshold))
     }
 }

@@ -11,6 +11,9 @@
 public protocol Backend: AnyObject, Sendable {
     /// A short name for logs ("cpu", "cuda:0").
     var name: String { get }
+    /// The precision training uses here when the user does not choose: bfloat16 where the
+    /// hardware multiplies it natively, else float32.
+    var preferredPrecision: Precision { get }
 
     // MARK: Memory
 

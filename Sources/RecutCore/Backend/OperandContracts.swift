@@ -27,6 +27,8 @@ public enum OperandContracts {
 }
 
 extension Backend {
+    public var preferredPrecision: Precision { .float32 }
+
     /// A single product is a batch of one; backends implement `batchedMatmul` only.
     public func matmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
                        rows: Int, columns: Int, inner: Int,

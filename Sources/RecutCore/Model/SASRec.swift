@@ -6,13 +6,21 @@
 /// as in the reference script. Parameters and their gradients live in two flat buffers
 /// of `layout`; activations live in buffers sized for `maximumBatch` sequences, so a
 /// training step allocates nothing.
+///
+/// Mixed precision (`Precision.bfloat16` with float32 parameters): the parameters, their
+/// gradients, the residual stream and the normalisation statistics stay float32; a bfloat16
+/// copy of the parameters (`computeParameters`, refreshed at each forward pass) feeds the
+/// matrix products, whose operands and outputs between them are bfloat16 (see `MixedPrecision`).
 public final class SASRec {
     /// The hyperparameters.
     public let configuration: SASRecConfiguration
     /// The device that holds the buffers and runs the ops.
     public let backend: any Backend
-    /// The element type of parameters and activations.
+    /// The element type of parameters, gradients and the residual stream.
     public let dtype: DType
+    /// The element type of matrix operands and the activations between them, and of the
+    /// hidden states H that `forward` returns (`dtype` unless training in mixed precision).
+    public let activationDType: DType
     /// The largest batch (in sequences) a forward pass accepts.
     public let maximumBatch: Int
     /// The named slices of `parameters` and `gradients`.
@@ -21,10 +29,15 @@ public final class SASRec {
     public let parameters: Tensor
     /// The gradients of all parameters, same layout; backward accumulates into it.
     public let gradients: Tensor
+    /// The parameters in `activationDType` (the same tensor as `parameters` unless in mixed
+    /// precision), read by the matrix products and by the losses as the item table.
+    public let computeParameters: Tensor
     /// Whether dropout is active (training) or not (evaluation).
     public var isTraining = true
 
     private let blockParameters: [BlockTensors]
+    /// The block parameters as the matrix products read them (views of `computeParameters`).
+    private let blockComputeParameters: [BlockTensors]
     private let blockGradients: [BlockTensors]
     private let activations: [BlockActivations]
     private let scratch: BackwardScratch
@@ -48,18 +61,23 @@ public final class SASRec {
     }
 
     /// Builds a model with freshly initialised parameters (see
-    /// `SASRecConfiguration.initialParameters(seed:)`) and buffers for `maximumBatch` sequences.
+    /// `SASRecConfiguration.initialParameters(seed:)`) and buffers for `maximumBatch` sequences;
+    /// `precision` bfloat16 with float32 parameters trains in mixed precision.
     public init(configuration: SASRecConfiguration, backend: any Backend, dtype: DType = .float32,
-                maximumBatch: Int, seed: UInt64) {
-        precondition(dtype.isFloatingPoint, "SASRec needs a floating-point dtype, got \(dtype)")
+                precision: Precision = .float32, maximumBatch: Int, seed: UInt64) {
+        precondition(dtype == .float32 || dtype == .float64, "SASRec parameters are float32 or float64, not \(dtype)")
         precondition(maximumBatch > 0, "maximumBatch must be positive")
         self.configuration = configuration
         self.backend = backend
         self.dtype = dtype
+        let activationDType = MixedPrecision.activationDType(parameters: dtype, precision: precision)
+        self.activationDType = activationDType
         self.maximumBatch = maximumBatch
         layout = configuration.parameterLayout
         parameters = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
         gradients = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
+        computeParameters = activationDType == dtype
+            ? parameters : backend.makeTensor(shape: [layout.totalCount], dtype: activationDType)
         backend.write(configuration.initialParameters(seed: seed), into: parameters)
 
         let layout = layout, parameters = parameters, gradients = gradients
@@ -76,19 +94,22 @@ public final class SASRec {
                 norm2Weight: slice("norm2.weight"), norm2Bias: slice("norm2.bias"))
         }
         blockParameters = (0..<configuration.blocks).map { blockTensors(parameters, $0) }
+        let computeParameters = computeParameters
+        blockComputeParameters = (0..<configuration.blocks).map { blockTensors(computeParameters, $0) }
         blockGradients = (0..<configuration.blocks).map { blockTensors(gradients, $0) }
 
         let rows = maximumBatch * configuration.maxLength, d = configuration.dimension
         activations = (0..<configuration.blocks).map { _ in
-            BlockActivations(backend: backend, dtype: dtype, rows: rows, sequences: maximumBatch,
-                             configuration: configuration)
+            BlockActivations(backend: backend, dtype: dtype, activationDType: activationDType, rows: rows,
+                             sequences: maximumBatch, configuration: configuration)
         }
-        scratch = BackwardScratch(backend: backend, dtype: dtype, rows: rows, configuration: configuration)
+        scratch = BackwardScratch(backend: backend, dtype: dtype, activationDType: activationDType, rows: rows,
+                                  configuration: configuration)
         streams = (0...configuration.blocks).map { _ in backend.makeTensor(shape: [rows, d], dtype: dtype) }
-        branchOutput = backend.makeTensor(shape: [rows, d], dtype: dtype)
+        branchOutput = backend.makeTensor(shape: [rows, d], dtype: activationDType)
         finalMean = backend.makeTensor(shape: [rows], dtype: dtype)
         finalReciprocalStandardDeviation = backend.makeTensor(shape: [rows], dtype: dtype)
-        output = backend.makeTensor(shape: [rows, d], dtype: dtype)
+        output = backend.makeTensor(shape: [rows, d], dtype: activationDType)
         lastRowIndices = backend.makeTensor(shape: [maximumBatch], dtype: .int32)
         lastHidden = backend.makeTensor(shape: [maximumBatch, d], dtype: dtype)
     }
@@ -110,6 +131,12 @@ public final class SASRec {
     /// The item table E [C+1, d], also the tied output layer; row 0 is padding.
     public var itemEmbedding: Tensor { parameter(named: SASRecParameterName.itemEmbedding) }
 
+    /// The item table as the losses read it, in `activationDType` (a view of `computeParameters`),
+    /// as of the last forward pass.
+    public var lossItemTable: Tensor {
+        layout.view(of: layout.entry(named: SASRecParameterName.itemEmbedding)!, in: computeParameters)
+    }
+
     /// The gradient of the item table [C+1, d]; a loss adds its output-layer gradient dE here.
     public var itemEmbeddingGradient: Tensor { gradient(named: SASRecParameterName.itemEmbedding) }
 
@@ -121,7 +148,8 @@ public final class SASRec {
     // MARK: Forward
 
     /// Runs the model on `batch` right-aligned sequences of `length` int32 item ids
-    /// ([batch, length], padding 0) and returns the hidden states H [batch * length, d].
+    /// ([batch, length], padding 0) and returns the hidden states H [batch * length, d] in
+    /// `activationDType`.
     ///
     /// `seed` fixes the step's dropout masks (ignored in evaluation mode). Positions are
     /// numbered so that the last column is position maxLength - 1, as when every sequence is
@@ -130,8 +158,8 @@ public final class SASRec {
         run(ids: ids, batch: batch, length: length, dropout: isTraining ? configuration.dropout : 0, seed: seed)
     }
 
-    /// The hidden state of the last position of each of `batch` sequences [batch, d],
-    /// computed without dropout (for ranking); it replaces the state saved for backward.
+    /// The hidden state of the last position of each of `batch` sequences [batch, d] in
+    /// `dtype`, computed without dropout (for ranking); it replaces the state saved for backward.
     public func lastHiddenStates(ids: Tensor, batch: Int, length: Int) -> Tensor {
         let hidden = run(ids: ids, batch: batch, length: length, dropout: 0, seed: 0)
         backend.write((0..<batch).map { Int32($0 * length + length - 1) }, into: lastRowIndices)
@@ -150,6 +178,7 @@ public final class SASRec {
         func vector(_ tensor: Tensor) -> Tensor { tensor.view(offset: 0, shape: [n]) }
         func site(_ index: Int) -> UInt64 { DropoutMask.siteSeed(step: seed, site: index) }
 
+        if computeParameters.storage !== parameters.storage { backend.copy(computeParameters, from: parameters) }
         let embedded = rows(streams[0], d)
         backend.embeddingForward(embedded, ids: ids, table: itemEmbedding, count: n, dimension: d)
         if c.embeddingScale != 1 { backend.scale(embedded, by: c.embeddingScale, count: n * d) }
@@ -159,7 +188,7 @@ public final class SASRec {
 
         let branch = rows(branchOutput, d)
         for b in 0..<c.blocks {
-            let a = activations[b], w = blockParameters[b]
+            let a = activations[b], w = blockParameters[b], m = blockComputeParameters[b]
             let input = rows(streams[b], d), middle = rows(a.middle, d)
             let norm1 = rows(a.norm1, d), qkv = rows(a.qkv, 3 * d), attention = rows(a.attention, d)
             let norm2 = rows(a.norm2, d), hidden = rows(a.hidden, f), activated = rows(a.activated, f)
@@ -167,12 +196,12 @@ public final class SASRec {
                                      reciprocalStandardDeviation: vector(a.norm1ReciprocalStandardDeviation),
                                      input: input, weight: w.norm1Weight, bias: w.norm1Bias,
                                      rows: n, dimension: d, epsilon: c.layerNormEpsilon)
-            linearForward(qkv, input: norm1, weight: w.inProjectionWeight, bias: w.inProjectionBias,
+            linearForward(qkv, input: norm1, weight: m.inProjectionWeight, bias: w.inProjectionBias,
                           rows: n, inputWidth: d, outputWidth: 3 * d)
             backend.attentionForward(attention, saved: savedAttention(a, batch: batch, length: length), qkv: qkv,
                                      batch: batch, length: length, heads: c.heads, dimension: d,
                                      dropout: p, seed: site(1 + 4 * b))
-            linearForward(branch, input: attention, weight: w.outProjectionWeight, bias: w.outProjectionBias,
+            linearForward(branch, input: attention, weight: m.outProjectionWeight, bias: w.outProjectionBias,
                           rows: n, inputWidth: d, outputWidth: d)
             if p > 0 { backend.dropoutForward(branch, input: branch, count: n * d, probability: p, seed: site(2 + 4 * b)) }
             backend.add(middle, input, branch, count: n * d)
@@ -181,13 +210,13 @@ public final class SASRec {
                                      reciprocalStandardDeviation: vector(a.norm2ReciprocalStandardDeviation),
                                      input: middle, weight: w.norm2Weight, bias: w.norm2Bias,
                                      rows: n, dimension: d, epsilon: c.layerNormEpsilon)
-            linearForward(hidden, input: norm2, weight: w.linear1Weight, bias: w.linear1Bias,
+            linearForward(hidden, input: norm2, weight: m.linear1Weight, bias: w.linear1Bias,
                           rows: n, inputWidth: d, outputWidth: f)
             backend.geluForward(activated, input: hidden, count: n * f)
             if p > 0 {
                 backend.dropoutForward(activated, input: activated, count: n * f, probability: p, seed: site(3 + 4 * b))
             }
-            linearForward(branch, input: activated, weight: w.linear2Weight, bias: w.linear2Bias,
+            linearForward(branch, input: activated, weight: m.linear2Weight, bias: w.linear2Bias,
                           rows: n, inputWidth: f, outputWidth: d)
             if p > 0 { backend.dropoutForward(branch, input: branch, count: n * d, probability: p, seed: site(4 + 4 * b)) }
             backend.add(rows(streams[b + 1], d), middle, branch, count: n * d)
@@ -232,21 +261,17 @@ public final class SASRec {
                                   rows: n, dimension: d)
 
         for b in (0..<c.blocks).reversed() {
-            let a = activations[b], w = blockParameters[b], g = blockGradients[b]
-            var branchGradient = residual
-            if p > 0 {
-                backend.dropoutBackward(branch, outputGradient: residual, count: n * d, probability: p, seed: site(4 + 4 * b))
-                branchGradient = branch
-            }
+            let a = activations[b], w = blockParameters[b], m = blockComputeParameters[b], g = blockGradients[b]
+            var branchGradient = branchGradient(residual, into: branch, dropout: p, seed: site(4 + 4 * b))
             linearBackward(wide, weightGradient: g.linear2Weight, biasGradient: g.linear2Bias,
-                           outputGradient: branchGradient, input: rows(a.activated, f), weight: w.linear2Weight,
+                           outputGradient: branchGradient, input: rows(a.activated, f), weight: m.linear2Weight,
                            rows: n, inputWidth: f, outputWidth: d)
             if p > 0 {
                 backend.dropoutBackward(wide, outputGradient: wide, count: n * f, probability: p, seed: site(3 + 4 * b))
             }
             backend.geluBackward(wide, outputGradient: wide, input: rows(a.hidden, f), count: n * f)
             linearBackward(narrow, weightGradient: g.linear1Weight, biasGradient: g.linear1Bias,
-                           outputGradient: wide, input: rows(a.norm2, d), weight: w.linear1Weight,
+                           outputGradient: wide, input: rows(a.norm2, d), weight: m.linear1Weight,
                            rows: n, inputWidth: d, outputWidth: f)
             backend.layerNormBackward(residual, weightGradient: g.norm2Weight, biasGradient: g.norm2Bias,
                                       outputGradient: narrow, input: rows(a.middle, d), weight: w.norm2Weight,
@@ -254,20 +279,16 @@ public final class SASRec {
                                       reciprocalStandardDeviation: vector(a.norm2ReciprocalStandardDeviation),
                                       rows: n, dimension: d)
 
-            branchGradient = residual
-            if p > 0 {
-                backend.dropoutBackward(branch, outputGradient: residual, count: n * d, probability: p, seed: site(2 + 4 * b))
-                branchGradient = branch
-            }
+            branchGradient = self.branchGradient(residual, into: branch, dropout: p, seed: site(2 + 4 * b))
             linearBackward(narrow, weightGradient: g.outProjectionWeight, biasGradient: g.outProjectionBias,
-                           outputGradient: branchGradient, input: rows(a.attention, d), weight: w.outProjectionWeight,
+                           outputGradient: branchGradient, input: rows(a.attention, d), weight: m.outProjectionWeight,
                            rows: n, inputWidth: d, outputWidth: d)
             backend.attentionBackward(qkvGradient, outputGradient: narrow, qkv: rows(a.qkv, 3 * d),
                                       saved: savedAttention(a, batch: batch, length: length),
                                       batch: batch, length: length, heads: c.heads, dimension: d,
                                       dropout: p, seed: site(1 + 4 * b))
             linearBackward(narrow, weightGradient: g.inProjectionWeight, biasGradient: g.inProjectionBias,
-                           outputGradient: qkvGradient, input: rows(a.norm1, d), weight: w.inProjectionWeight,
+                           outputGradient: qkvGradient, input: rows(a.norm1, d), weight: m.inProjectionWeight,
                            rows: n, inputWidth: d, outputWidth: 3 * d)
             backend.layerNormBackward(residual, weightGradient: g.norm1Weight, biasGradient: g.norm1Bias,
                                       outputGradient: narrow, input: rows(streams[b], d), weight: w.norm1Weight,
@@ -287,6 +308,19 @@ public final class SASRec {
     }
 
     // MARK: Helpers
+
+    /// The gradient of a branch output before its dropout, from the residual gradient: the
+    /// residual gradient itself when there is no dropout and no cast to the activation dtype,
+    /// else written into `scratch`.
+    private func branchGradient(_ residual: Tensor, into scratch: Tensor, dropout p: Double, seed: UInt64) -> Tensor {
+        if p > 0 {
+            backend.dropoutBackward(scratch, outputGradient: residual, count: residual.count, probability: p, seed: seed)
+            return scratch
+        }
+        if scratch.dtype == residual.dtype { return residual }
+        backend.copy(scratch, from: residual)
+        return scratch
+    }
 
     /// The rows of a position table (or its gradient) used by sequences of `length`,
     /// flattened to [length * d]: the last `length` positions.

@@ -23,22 +23,26 @@ struct BlockActivations {
     /// GELU's output after dropout [N, F] (linear2's input).
     var activated: Tensor
 
-    init(backend: any Backend, dtype: DType, rows: Int, sequences: Int, configuration: SASRecConfiguration) {
+    /// Buffers whose residual stream and statistics are `dtype` and whose matrix operands
+    /// (layer-norm outputs, projections, attention and feed-forward activations) are `activationDType`.
+    init(backend: any Backend, dtype: DType, activationDType: DType, rows: Int, sequences: Int,
+         configuration: SASRecConfiguration) {
         let d = configuration.dimension, f = configuration.feedForwardDimension, L = configuration.maxLength
         func make(_ shape: [Int]) -> Tensor { backend.makeTensor(shape: shape, dtype: dtype) }
-        norm1 = make([rows, d])
+        func activation(_ shape: [Int]) -> Tensor { backend.makeTensor(shape: shape, dtype: activationDType) }
+        norm1 = activation([rows, d])
         norm1Mean = make([rows])
         norm1ReciprocalStandardDeviation = make([rows])
-        qkv = make([rows, 3 * d])
+        qkv = activation([rows, 3 * d])
         savedAttention = make([backend.attentionSavedCount(batch: sequences, length: L, heads: configuration.heads,
                                                            dimension: d)])
-        attention = make([rows, d])
+        attention = activation([rows, d])
         middle = make([rows, d])
-        norm2 = make([rows, d])
+        norm2 = activation([rows, d])
         norm2Mean = make([rows])
         norm2ReciprocalStandardDeviation = make([rows])
-        hidden = make([rows, f])
-        activated = make([rows, f])
+        hidden = activation([rows, f])
+        activated = activation([rows, f])
     }
 }
 
@@ -55,13 +59,14 @@ struct BackwardScratch {
     /// The gradient of the feed-forward activations [N, F].
     var wide: Tensor
 
-    init(backend: any Backend, dtype: DType, rows: Int, configuration: SASRecConfiguration) {
+    /// The residual gradient is `dtype`; the gradients of matrix operands are `activationDType`.
+    init(backend: any Backend, dtype: DType, activationDType: DType, rows: Int, configuration: SASRecConfiguration) {
         let d = configuration.dimension, f = configuration.feedForwardDimension
-        func make(_ shape: [Int]) -> Tensor { backend.makeTensor(shape: shape, dtype: dtype) }
-        residual = make([rows, d])
-        branch = make([rows, d])
-        narrow = make([rows, d])
-        qkv = make([rows, 3 * d])
-        wide = make([rows, f])
+        func activation(_ shape: [Int]) -> Tensor { backend.makeTensor(shape: shape, dtype: activationDType) }
+        residual = backend.makeTensor(shape: [rows, d], dtype: dtype)
+        branch = activation([rows, d])
+        narrow = activation([rows, d])
+        qkv = activation([rows, 3 * d])
+        wide = activation([rows, f])
     }
 }

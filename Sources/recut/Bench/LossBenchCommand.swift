@@ -40,11 +40,6 @@ struct LossBenchCommand: ParsableCommand {
         }
     }
 
-    /// The operands' precision (float32 only so far).
-    enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
-        case fp32
-    }
-
     /// Gradient filtering on or off.
     enum Switch: String, ExpressibleByArgument, CaseIterable {
         case on
@@ -66,8 +61,8 @@ struct LossBenchCommand: ParsableCommand {
     @Option(name: .customLong("negatives"), help: "per-position, per-sequence, per-batch or full.")
     var negativesLayout: NegativesChoice = .perPosition
 
-    @Option(help: "Operand precision.")
-    var precision: PrecisionChoice = .fp32
+    @Option(help: "Operand precision: fp32, or bf16 (H, E and dH bfloat16; dE float32, as in mixed-precision training).")
+    var precision: Precision = .float32
 
     @Option(help: "Gradient filtering (on or off).")
     var filtering: Switch = .on
@@ -102,8 +97,14 @@ struct LossBenchCommand: ParsableCommand {
             return (0..<count).map { _ in Float((generator.nextUnit() * 2 - 1) * half) }
         }
         func randomItems(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(1 + generator.next(below: items)) } }
-        let hidden = backend.upload(uniform(rows * dimension, standardDeviation: 1), shape: [rows, dimension])
-        let table = backend.upload(uniform((items + 1) * dimension, standardDeviation: 0.1), shape: [items + 1, dimension])
+        let operandDType: DType = precision == .bfloat16 ? .bfloat16 : .float32
+        func operand(_ values: [Float], _ shape: [Int]) -> Tensor {
+            let tensor = backend.makeTensor(shape: shape, dtype: operandDType)
+            backend.write(values, into: tensor)
+            return tensor
+        }
+        let hidden = operand(uniform(rows * dimension, standardDeviation: 1), [rows, dimension])
+        let table = operand(uniform((items + 1) * dimension, standardDeviation: 0.1), [items + 1, dimension])
         let targets = backend.upload(randomItems(rows), shape: [rows])
         let loss: any TrainingLoss, sampled: SampledNegatives?, idCount: Int
         switch negativesLayout {
@@ -124,7 +125,7 @@ struct LossBenchCommand: ParsableCommand {
         try cuda?.synchronize()
         cuda?.allocator.resetPeak()
         let inputBytes = cuda?.allocator.statistics.bytesInUse ?? 0
-        let hiddenGradient = backend.makeTensor(shape: [rows, dimension], dtype: .float32)
+        let hiddenGradient = backend.makeTensor(shape: [rows, dimension], dtype: operandDType)
         let tableGradient = backend.makeTensor(shape: [items + 1, dimension], dtype: .float32)
 
         let clock = ContinuousClock()
@@ -141,16 +142,21 @@ struct LossBenchCommand: ParsableCommand {
         let median = times.sorted()[times.count / 2]
         let columns = negativesLayout == .full ? items : negatives
         let flops = 3 * 2 * Double(rows) * Double(columns) * Double(dimension)
-        let tableBytes = Double((items + 1) * dimension * 4)
-        let bytes = Double(rows * dimension * 4) * 2 + tableBytes * 3 + Double(rows * 4) + Double(idCount * 4)
+        // E read twice and dE (float32) read and written once; H read twice and dH written.
+        let operandBytes = Double(operandDType.byteSize)
+        let tableElements = Double((items + 1) * dimension)
+        let bytes = Double(rows * dimension) * operandBytes * 3 + tableElements * (operandBytes * 2 + 8)
+            + Double(rows * 4) + Double(idCount * 4)
         var fields: [(String, String)] = [
             ("method", "\"\(negativesLayout.method)\""), ("N", "\(rows)"), ("D", "\(dimension)"), ("C", "\(items)"),
-            ("K", negativesLayout == .full ? "null" : "\(negatives)"), ("dtype", "\"\(precision.rawValue)\""),
+            ("K", negativesLayout == .full ? "null" : "\(negatives)"), ("dtype", "\"\(precision)\""),
             ("ms_median", String(format: "%.3f", median)),
         ]
         if let cuda {
             let peak = cuda.allocator.statistics.peakBytesInUse - inputBytes
-            fields.append(("peak_extra_MiB", String(format: "%.1f", Double(peak) / Double(1 << 20))))
+            let gradientBytes = hiddenGradient.count * operandDType.byteSize + tableGradient.count * 4
+            fields += [("peak_extra_MiB", String(format: "%.1f", Double(peak) / Double(1 << 20))),
+                       ("gradients_MiB", String(format: "%.1f", Double(gradientBytes) / Double(1 << 20)))]
         }
         fields += [
             ("tflops", String(format: "%.2f", flops / (median / 1000) / 1e12)),

@@ -21,11 +21,13 @@ struct StepBenchCommand: ParsableCommand {
             driver_GiB is the device memory the process took from the driver (cuMemGetInfo before and after).
             """)
 
-    /// The loss variants of the reference script.
+    /// The loss variants of the reference script, and Recut's fused versions of the first two.
     enum LossChoice: String, ExpressibleByArgument, CaseIterable {
         case ce
         case sampled = "ce-"
         case sampledShared = "ce-shared"
+        case fused = "cce"
+        case fusedSampled = "cce-"
     }
 
     @Option(help: "Catalog size C (item ids 1...C).")
@@ -46,7 +48,7 @@ struct StepBenchCommand: ParsableCommand {
     @Option(help: "Attention heads.")
     var heads = 1
 
-    @Option(help: "Loss: ce (full softmax), ce- (K negatives per position) or ce-shared (K negatives per batch).")
+    @Option(help: "Loss: ce (full softmax), ce- (K negatives per position), ce-shared (K negatives per batch), or the fused cce / cce- (per position).")
     var loss: LossChoice = .sampled
 
     @Option(help: "Negatives K (ignored by ce).")
@@ -57,6 +59,9 @@ struct StepBenchCommand: ParsableCommand {
 
     @Option(help: "The device (cuda or cpu); default: cuda when the driver loads, else cpu.")
     var device: DeviceChoice?
+
+    @Option(help: "Arithmetic: fp32 or bf16 (bfloat16 activations, float32 master weights); default: the device's preference.")
+    var precision: Precision?
 
     func validate() throws {
         guard items > 0, batch > 0, length > 0, dimension > 0, blocks >= 0, heads > 0, negatives > 0, steps > 0 else {
@@ -76,7 +81,9 @@ struct StepBenchCommand: ParsableCommand {
 
         let configuration = SASRecConfiguration(catalogSize: items, maxLength: length, dimension: dimension,
                                                 blocks: blocks, heads: heads)
-        let model = SASRec(configuration: configuration, backend: backend, dtype: .float32, maximumBatch: batch, seed: 0)
+        let precision = precision ?? backend.preferredPrecision
+        let model = SASRec(configuration: configuration, backend: backend, dtype: .float32, precision: precision,
+                           maximumBatch: batch, seed: 0)
         // torch.optim.AdamW's defaults (weight decay 0.01) with the reference's learning rate.
         let optimizer = AdamW(configuration: AdamWConfiguration(learningRate: 1e-3, beta1: 0.9, beta2: 0.999,
                                                                 epsilon: 1e-8, weightDecay: 0.01),
@@ -98,8 +105,16 @@ struct StepBenchCommand: ParsableCommand {
         case .sampledShared:
             trainingLoss = SampledCrossEntropyLoss(backend: backend)
             sampled = SampledNegatives(ids: backend.upload(randomItems(negatives), shape: [negatives]), granularity: .perBatch)
+        case .fused:
+            guard let fusedBackend = backend as? any FusedLossBackend else { throw ValidationError("the device has no fused losses") }
+            trainingLoss = FusedCrossEntropyLoss(backend: fusedBackend)
+        case .fusedSampled:
+            guard let fusedBackend = backend as? any FusedLossBackend else { throw ValidationError("the device has no fused losses") }
+            trainingLoss = FusedSampledCrossEntropyLoss(backend: fusedBackend)
+            sampled = SampledNegatives(ids: backend.upload(randomItems(positions * negatives), shape: [positions, negatives]),
+                                       granularity: .perPosition)
         }
-        let hiddenGradient = backend.makeTensor(shape: [positions, dimension], dtype: .float32)
+        let hiddenGradient = backend.makeTensor(shape: [positions, dimension], dtype: model.activationDType)
 
         let clock = ContinuousClock()
         var stepTimes: [Double] = [], lossTimes: [Double] = [], lastLoss = 0.0
@@ -111,7 +126,7 @@ struct StepBenchCommand: ParsableCommand {
             let hidden = model.forward(ids: ids, batch: batch, length: length, seed: UInt64(step))
             try synchronize()
             let lossStart = clock.now
-            lastLoss = trainingLoss.forwardBackward(hidden: hidden, itemTable: model.itemEmbedding,
+            lastLoss = trainingLoss.forwardBackward(hidden: hidden, itemTable: model.lossItemTable,
                                                     hiddenGradient: hiddenGradient,
                                                     itemTableGradient: model.itemEmbeddingGradient,
                                                     targets: targets, negatives: sampled, positions: positions)
@@ -146,7 +161,7 @@ struct StepBenchCommand: ParsableCommand {
         } else {
             fields.append(("device", "\"\(backend.name)\""))
         }
-        fields.append(("precision", "\"fp32\""))
+        fields.append(("precision", "\"\(precision)\""))
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }
 

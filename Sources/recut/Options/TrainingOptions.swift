@@ -36,6 +36,8 @@ struct TrainingOptions: ParsableArguments {
     var patience: Int?
     @Option(help: "Seed of initialisation, shuffles, negatives and dropout (default 0).") var seed: Int?
     @Option(help: "Device: auto, cpu or cuda (default auto: cuda when the driver loads, else cpu).") var device: String?
+    @Option(help: "Arithmetic: auto, fp32 or bf16 (bfloat16 activations, float32 master weights; default auto: bf16 on GPUs that have it, else fp32).")
+    var precision: String?
     @Option(help: "Output folder for checkpoints and metrics (default runs/recut).") var output: String?
     @Option(help: "Validation cut-offs, comma-separated; the first picks the best epoch (default 10).") var evalKs: String?
     @Flag(inversion: .prefixedNo, help: "Mask the input items when ranking validation cases (default off).")
@@ -55,7 +57,7 @@ struct TrainingOptions: ParsableArguments {
             ("weight-decay", weightDecay.map { "\($0)" }), ("warmup-steps", warmupSteps.map(String.init)),
             ("schedule", schedule), ("lr-floor", lrFloor.map { "\($0)" }), ("grad-clip", gradClip),
             ("batch", batch.map(String.init)), ("epochs", epochs.map(String.init)), ("patience", patience.map(String.init)),
-            ("seed", seed.map(String.init)), ("device", device), ("output", output), ("eval-ks", evalKs),
+            ("seed", seed.map(String.init)), ("device", device), ("precision", precision), ("output", output), ("eval-ks", evalKs),
             ("checkpoint-every", checkpointEvery.map(String.init)), ("mask-validation", maskValidation.map(String.init)),
         ]
         return Dictionary(uniqueKeysWithValues: values.compactMap { key, value in value.map { (key, $0) } })
