@@ -73,6 +73,9 @@ int ccuda_load_driver(const char *const *candidates, int candidateCount, ccuda_d
         BIND(api, cuGetErrorString, "cuGetErrorString"),
         BIND(api, cuMemGetInfo, "cuMemGetInfo_v2"),
         BIND(api, cuFuncSetAttribute, "cuFuncSetAttribute"),
+        BIND(api, cuEventCreate, "cuEventCreate"),
+        BIND(api, cuEventRecord, "cuEventRecord"),
+        BIND(api, cuEventSynchronize, "cuEventSynchronize"),
     };
     return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
                 messageCapacity);

@@ -26,6 +26,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     private var modules: [String: UnsafeMutableRawPointer] = [:]
     private var staging: UnsafeMutableRawPointer?
     private var stagingBytes = 0
+    private let uploads: UploadStaging
 
     /// Opens GPU `ordinal` and loads NVRTC and cuBLASLt; kernels compile lazily into `cacheDirectory`.
     public init(ordinal: Int = 0, cacheDirectory: URL = KernelCache.defaultDirectory()) throws(CUDAError) {
@@ -44,6 +45,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                 try compiler.compile(source, headers: headers, options: options)
             })
         matmulEngine = try CublasLtMatmul(driver: driver)
+        uploads = try UploadStaging(driver: driver)
     }
 
     // MARK: Failure and kernels
@@ -114,7 +116,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return Tensor(shape: shape, storage: storage)
     }
 
-    /// Runs `body` with a pinned host buffer of at least `bytes`, grown on demand.
+    /// Runs `body` with a pinned host buffer of at least `bytes` for downloads, grown on demand.
     func withStaging<T>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws(CUDAError) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -156,12 +158,19 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return tensor
     }
 
-    /// Converts `values` into the staging buffer as `tensor`'s element type and copies them over.
+    /// Queues a copy of `bytes` that `fill` writes into pinned memory, without waiting for it.
+    private func queueWrite(bytes: Int, into tensor: Tensor, _ fill: (UnsafeMutableRawPointer) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        must { () throws(CUDAError) in try uploads.write(bytes: bytes, to: tensor.address, fill) }
+    }
+
+    /// Converts `values` into pinned memory as `tensor`'s element type and queues their copy.
     private func upload<Source: BinaryFloatingPoint>(_ values: [Source], into tensor: Tensor) {
         precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
         guard !values.isEmpty else { return }
         let bytes = values.count * tensor.dtype.byteSize
-        withStaging(bytes: bytes) { (staging) throws(CUDAError) in
+        queueWrite(bytes: bytes, into: tensor) { staging in
             switch tensor.dtype {
             case .float32:
                 let target = staging.assumingMemoryBound(to: Float.self)
@@ -175,8 +184,6 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             case .int32:
                 preconditionFailure("writing floating-point values into an int32 tensor")
             }
-            try driver.copyToDevice(tensor.address, from: staging, bytes: bytes)
-            try driver.synchronize()
         }
     }
 
@@ -189,10 +196,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
         guard !values.isEmpty else { return }
         let bytes = values.count * 4
-        withStaging(bytes: bytes) { (staging) throws(CUDAError) in
+        queueWrite(bytes: bytes, into: tensor) { staging in
             values.withUnsafeBytes { staging.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
-            try driver.copyToDevice(tensor.address, from: staging, bytes: bytes)
-            try driver.synchronize()
         }
     }
 

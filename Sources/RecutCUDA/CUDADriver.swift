@@ -129,6 +129,24 @@ public final class CUDADriver: @unchecked Sendable {
         try check(api.cuMemcpyDtoDAsync!(destination, source, bytes, stream), "cuMemcpyDtoDAsync(\(bytes) bytes)")
     }
 
+    /// A new event (timing disabled, so recording and waiting cost little).
+    func makeEvent() throws(CUDAError) -> UnsafeMutableRawPointer {
+        try makeCurrent()
+        var event: UnsafeMutableRawPointer?
+        try check(api.cuEventCreate!(&event, 2), "cuEventCreate")
+        return event!
+    }
+
+    /// Marks the point of the stream that all work queued so far reaches.
+    func record(_ event: UnsafeMutableRawPointer) throws(CUDAError) {
+        try check(api.cuEventRecord!(event, stream), "cuEventRecord")
+    }
+
+    /// Blocks the host until the stream passes `event` (at once if it was never recorded).
+    func wait(for event: UnsafeMutableRawPointer) throws(CUDAError) {
+        try check(api.cuEventSynchronize!(event), "cuEventSynchronize")
+    }
+
     /// Sets `count` 32-bit words at `destination` to `pattern`.
     func fill32(_ destination: UInt64, pattern: UInt32, count: Int) throws(CUDAError) {
         try makeCurrent()

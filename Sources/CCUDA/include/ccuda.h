@@ -43,6 +43,9 @@ typedef struct {
     int (*cuGetErrorString)(int result, const char **text);
     int (*cuMemGetInfo)(size_t *free, size_t *total);
     int (*cuFuncSetAttribute)(void *function, int attribute, int value);
+    int (*cuEventCreate)(void **event, unsigned int flags);
+    int (*cuEventRecord)(void *event, void *stream);
+    int (*cuEventSynchronize)(void *event);
 } ccuda_driver_api;
 
 /// The run-time compiler functions (libnvrtc).

@@ -1,0 +1,43 @@
+/// Pinned host buffers that host-to-device writes pass through without waiting for the copy.
+///
+/// Each write fills the next buffer of a small ring and queues its copy on the stream behind
+/// the work already queued; the host waits only when it comes back to a buffer whose copy has
+/// not run yet. Writing a step's batch therefore no longer drains the GPU's queue, and the
+/// kernels queued after a write still see the written values (same stream).
+final class UploadStaging {
+    private struct Slot {
+        var buffer: UnsafeMutableRawPointer?
+        var bytes = 0
+        let copied: UnsafeMutableRawPointer
+    }
+
+    private let driver: CUDADriver
+    private var slots: [Slot]
+    private var next = 0
+
+    /// A ring of `count` buffers (grown on demand) with one event each.
+    init(driver: CUDADriver, count: Int = 3) throws(CUDAError) {
+        self.driver = driver
+        var slots: [Slot] = []
+        for _ in 0..<count { slots.append(Slot(copied: try driver.makeEvent())) }
+        self.slots = slots
+    }
+
+    /// Lets `fill` write `bytes` into a free pinned buffer, then queues their copy to `destination`.
+    func write(bytes: Int, to destination: UInt64, _ fill: (UnsafeMutableRawPointer) -> Void) throws(CUDAError) {
+        let index = next
+        next = (next + 1) % slots.count
+        try driver.wait(for: slots[index].copied)
+        if bytes > slots[index].bytes {
+            if let old = slots[index].buffer { try driver.freePinned(old) }
+            slots[index].buffer = nil
+            let size = max(bytes, 1 << 20)
+            slots[index].buffer = try driver.allocatePinned(bytes: size)
+            slots[index].bytes = size
+        }
+        let buffer = slots[index].buffer!
+        fill(buffer)
+        try driver.copyToDevice(destination, from: buffer, bytes: bytes)
+        try driver.record(slots[index].copied)
+    }
+}
