@@ -2,6 +2,7 @@ import RecutCore
 
 extension CPUBackend {
     public func geluForward(_ output: Tensor, input: Tensor, count: Int) {
+        if widenedBFloat16([output, input], written: [0], { t in geluForward(t[0], input: t[1], count: count) }) != nil { return }
         precondition(output.count >= count && input.count >= count, "geluForward: tensors shorter than \(count)")
         dispatch(output.dtype) {
             geluForwardKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count)
@@ -11,6 +12,9 @@ extension CPUBackend {
     }
 
     public func geluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int) {
+        if widenedBFloat16([inputGradient, outputGradient, input], written: [0], { t in
+            geluBackward(t[0], outputGradient: t[1], input: t[2], count: count)
+        }) != nil { return }
         precondition(inputGradient.count >= count && outputGradient.count >= count && input.count >= count,
                      "geluBackward: tensors shorter than \(count)")
         dispatch(inputGradient.dtype) {
@@ -23,6 +27,7 @@ extension CPUBackend {
     }
 
     public func reluForward(_ output: Tensor, input: Tensor, count: Int) {
+        if widenedBFloat16([output, input], written: [0], { t in reluForward(t[0], input: t[1], count: count) }) != nil { return }
         precondition(output.count >= count && input.count >= count, "reluForward: tensors shorter than \(count)")
         dispatch(output.dtype) {
             reluForwardKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count)
@@ -32,6 +37,9 @@ extension CPUBackend {
     }
 
     public func reluBackward(_ inputGradient: Tensor, outputGradient: Tensor, input: Tensor, count: Int) {
+        if widenedBFloat16([inputGradient, outputGradient, input], written: [0], { t in
+            reluBackward(t[0], outputGradient: t[1], input: t[2], count: count)
+        }) != nil { return }
         precondition(inputGradient.count >= count && outputGradient.count >= count && input.count >= count,
                      "reluBackward: tensors shorter than \(count)")
         dispatch(inputGradient.dtype) {

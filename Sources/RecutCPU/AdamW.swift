@@ -4,6 +4,10 @@ import RecutCore
 extension CPUBackend {
     public func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
                       decayMask: Tensor, count: Int, step: AdamWStep) {
+        if widenedBFloat16([parameters, gradients, firstMoment, secondMoment, decayMask], written: [0, 2, 3], { t in
+            adamW(parameters: t[0], gradients: t[1], firstMoment: t[2], secondMoment: t[3], decayMask: t[4],
+                  count: count, step: step)
+        }) != nil { return }
         precondition([parameters, gradients, firstMoment, secondMoment, decayMask].allSatisfy { $0.count >= count },
                      "adamW: tensors shorter than \(count)")
         precondition(step.step >= 1, "adamW: step numbers start at 1")

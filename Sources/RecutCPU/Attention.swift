@@ -10,6 +10,10 @@ extension CPUBackend {
     public func attentionForward(_ output: Tensor, saved probabilities: Tensor, qkv: Tensor,
                                  batch: Int, length: Int, heads: Int, dimension: Int,
                                  dropout: Double, seed: UInt64) {
+        if widenedBFloat16([output, probabilities, qkv], written: [0, 1], { t in
+            attentionForward(t[0], saved: t[1], qkv: t[2], batch: batch, length: length, heads: heads,
+                             dimension: dimension, dropout: dropout, seed: seed)
+        }) != nil { return }
         let layout = AttentionLayout(batch: batch, length: length, heads: heads, dimension: dimension,
                                      dropout: dropout, seed: seed)
         layout.check(output: output, probabilities: probabilities, qkv: qkv)
@@ -26,6 +30,10 @@ extension CPUBackend {
                                   saved probabilities: Tensor,
                                   batch: Int, length: Int, heads: Int, dimension: Int,
                                   dropout: Double, seed: UInt64) {
+        if widenedBFloat16([qkvGradient, outputGradient, qkv, probabilities], written: [0], { t in
+            attentionBackward(t[0], outputGradient: t[1], qkv: t[2], saved: t[3], batch: batch, length: length,
+                              heads: heads, dimension: dimension, dropout: dropout, seed: seed)
+        }) != nil { return }
         let layout = AttentionLayout(batch: batch, length: length, heads: heads, dimension: dimension,
                                      dropout: dropout, seed: seed)
         layout.check(output: outputGradient, probabilities: probabilities, qkv: qkv)

@@ -2,6 +2,7 @@ import RecutCore
 
 extension CPUBackend {
     public func addBias(_ output: Tensor, bias: Tensor, rows: Int, columns: Int) {
+        if widenedBFloat16([output, bias], written: [0], { t in addBias(t[0], bias: t[1], rows: rows, columns: columns) }) != nil { return }
         precondition(output.count >= rows * columns && bias.count >= columns, "addBias: tensors too small")
         dispatch(output.dtype) {
             addBiasKernel(output.pointer(as: Float.self), bias.pointer(as: Float.self), rows, columns)
@@ -11,6 +12,9 @@ extension CPUBackend {
     }
 
     public func biasBackward(_ biasGradient: Tensor, outputGradient: Tensor, rows: Int, columns: Int) {
+        if widenedBFloat16([biasGradient, outputGradient], written: [0], { t in
+            biasBackward(t[0], outputGradient: t[1], rows: rows, columns: columns)
+        }) != nil { return }
         precondition(outputGradient.count >= rows * columns && biasGradient.count >= columns,
                      "biasBackward: tensors too small")
         dispatch(biasGradient.dtype) {

@@ -28,8 +28,10 @@ extension Tensor {
         return storage
     }
 
-    /// A typed pointer to this tensor's first element.
+    /// A typed pointer to this tensor's first element; traps when `Scalar` is not the size of
+    /// the tensor's elements (bfloat16 storage read as Float, say).
     func pointer<Scalar>(as type: Scalar.Type) -> UnsafeMutablePointer<Scalar> {
-        cpuStorage.baseAddress.assumingMemoryBound(to: Scalar.self) + offset
+        precondition(MemoryLayout<Scalar>.stride == dtype.byteSize, "reading \(dtype) elements as \(Scalar.self)")
+        return cpuStorage.baseAddress.assumingMemoryBound(to: Scalar.self) + offset
     }
 }

@@ -2,6 +2,9 @@ import RecutCore
 
 extension CPUBackend {
     public func dropoutForward(_ output: Tensor, input: Tensor, count: Int, probability: Double, seed: UInt64) {
+        if widenedBFloat16([output, input], written: [0], { t in
+            dropoutForward(t[0], input: t[1], count: count, probability: probability, seed: seed)
+        }) != nil { return }
         precondition(output.count >= count && input.count >= count, "dropoutForward: tensors shorter than \(count)")
         dispatch(output.dtype) {
             dropoutKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count, probability, seed)
@@ -12,6 +15,9 @@ extension CPUBackend {
 
     public func dropoutBackward(_ inputGradient: Tensor, outputGradient: Tensor, count: Int,
                                 probability: Double, seed: UInt64) {
+        if widenedBFloat16([inputGradient, outputGradient], written: [0], { t in
+            dropoutBackward(t[0], outputGradient: t[1], count: count, probability: probability, seed: seed)
+        }) != nil { return }
         precondition(inputGradient.count >= count && outputGradient.count >= count,
                      "dropoutBackward: tensors shorter than \(count)")
         dispatch(inputGradient.dtype) {

@@ -5,6 +5,7 @@ let elementwiseChunk = 1 << 15
 
 extension CPUBackend {
     public func add(_ output: Tensor, _ a: Tensor, _ b: Tensor, count: Int) {
+        if widenedBFloat16([output, a, b], written: [0], { t in add(t[0], t[1], t[2], count: count) }) != nil { return }
         precondition(output.count >= count && a.count >= count && b.count >= count, "add: tensors shorter than \(count)")
         dispatch(output.dtype) {
             addKernel(output.pointer(as: Float.self), a.pointer(as: Float.self), b.pointer(as: Float.self), count)
@@ -14,6 +15,7 @@ extension CPUBackend {
     }
 
     public func addScaled(_ output: Tensor, _ input: Tensor, scale: Double, count: Int) {
+        if widenedBFloat16([output, input], written: [0], { t in addScaled(t[0], t[1], scale: scale, count: count) }) != nil { return }
         precondition(output.count >= count && input.count >= count, "addScaled: tensors shorter than \(count)")
         dispatch(output.dtype) {
             addScaledKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), Float(scale), count)
@@ -23,6 +25,7 @@ extension CPUBackend {
     }
 
     public func scale(_ tensor: Tensor, by factor: Double, count: Int) {
+        if widenedBFloat16([tensor], written: [0], { t in self.scale(t[0], by: factor, count: count) }) != nil { return }
         precondition(tensor.count >= count, "scale: tensor shorter than \(count)")
         dispatch(tensor.dtype) {
             scaleKernel(tensor.pointer(as: Float.self), Float(factor), count)
@@ -32,6 +35,7 @@ extension CPUBackend {
     }
 
     public func sumOfSquares(_ tensor: Tensor, count: Int) -> Double {
+        if let widened = widenedBFloat16([tensor], written: [], { t in sumOfSquares(t[0], count: count) }) { return widened }
         precondition(tensor.count >= count, "sumOfSquares: tensor shorter than \(count)")
         var result = 0.0
         dispatch(tensor.dtype) {

@@ -2,6 +2,9 @@ import RecutCore
 
 extension CPUBackend {
     public func embeddingForward(_ output: Tensor, ids: Tensor, table: Tensor, count: Int, dimension: Int) {
+        if widenedBFloat16([output, ids, table], written: [0], { t in
+            embeddingForward(t[0], ids: t[1], table: t[2], count: count, dimension: dimension)
+        }) != nil { return }
         precondition(ids.dtype == .int32 && ids.count >= count, "embeddingForward: need \(count) int32 ids")
         precondition(output.count >= count * dimension, "embeddingForward: output too small")
         let rows = table.count / dimension
@@ -17,6 +20,9 @@ extension CPUBackend {
 
     public func embeddingBackward(_ tableGradient: Tensor, outputGradient: Tensor, ids: Tensor,
                                   count: Int, dimension: Int, skipping skippedID: Int32?) {
+        if widenedBFloat16([tableGradient, outputGradient, ids], written: [0], { t in
+            embeddingBackward(t[0], outputGradient: t[1], ids: t[2], count: count, dimension: dimension, skipping: skippedID)
+        }) != nil { return }
         precondition(ids.dtype == .int32 && ids.count >= count, "embeddingBackward: need \(count) int32 ids")
         precondition(outputGradient.count >= count * dimension, "embeddingBackward: gradient too small")
         let rows = tableGradient.count / dimension

@@ -4,6 +4,10 @@ extension CPUBackend {
     public func layerNormForward(_ output: Tensor, mean: Tensor, reciprocalStandardDeviation: Tensor,
                                  input: Tensor, weight: Tensor, bias: Tensor,
                                  rows: Int, dimension: Int, epsilon: Double) {
+        if widenedBFloat16([output, mean, reciprocalStandardDeviation, input, weight, bias], written: [0, 1, 2], { t in
+            layerNormForward(t[0], mean: t[1], reciprocalStandardDeviation: t[2], input: t[3], weight: t[4], bias: t[5],
+                             rows: rows, dimension: dimension, epsilon: epsilon)
+        }) != nil { return }
         precondition(output.count >= rows * dimension && input.count >= rows * dimension, "layerNormForward: tensors too small")
         precondition(mean.count >= rows && reciprocalStandardDeviation.count >= rows, "layerNormForward: statistics too small")
         dispatch(output.dtype) {
@@ -23,6 +27,11 @@ extension CPUBackend {
                                   outputGradient: Tensor, input: Tensor, weight: Tensor,
                                   mean: Tensor, reciprocalStandardDeviation: Tensor,
                                   rows: Int, dimension: Int) {
+        if widenedBFloat16([inputGradient, weightGradient, biasGradient, outputGradient, input, weight,
+                             mean, reciprocalStandardDeviation], written: [0, 1, 2], { t in
+            layerNormBackward(t[0], weightGradient: t[1], biasGradient: t[2], outputGradient: t[3], input: t[4],
+                              weight: t[5], mean: t[6], reciprocalStandardDeviation: t[7], rows: rows, dimension: dimension)
+        }) != nil { return }
         precondition(inputGradient.count >= rows * dimension && outputGradient.count >= rows * dimension,
                      "layerNormBackward: tensors too small")
         dispatch(inputGradient.dtype) {

@@ -5,6 +5,11 @@ extension CPUBackend {
                               rows: Int, columns: Int, inner: Int,
                               transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double,
                               batchCount: Int, outputStride: Int, aStride: Int, bStride: Int) {
+        if widenedBFloat16([output, a, b], written: [0], { t in
+            batchedMatmul(t[0], t[1], t[2], rows: rows, columns: columns, inner: inner,
+                          transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
+                          batchCount: batchCount, outputStride: outputStride, aStride: aStride, bStride: bStride)
+        }) != nil { return }
         OperandContracts.checkBatchedMatmul(output: output, a: a, b: b, rows: rows, columns: columns, inner: inner,
                                             batchCount: batchCount, outputStride: outputStride,
                                             aStride: aStride, bStride: bStride)

@@ -6,6 +6,11 @@ extension CPUBackend: RankingBackend {
     public func rankCatalog(ranks: Tensor, topItems: Tensor, hidden: Tensor, table: Tensor, targets: Tensor,
                             maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
                             maskWidth: Int, topCount: Int) {
+        if widenedBFloat16([ranks, topItems, hidden, table, targets] + [maskedItems].compactMap { $0 }, written: [0, 1], { t in
+            rankCatalog(ranks: t[0], topItems: t[1], hidden: t[2], table: t[3], targets: t[4],
+                        maskedItems: maskedItems == nil ? nil : t[5], users: users, catalogSize: catalogSize,
+                        dimension: dimension, maskWidth: maskWidth, topCount: topCount)
+        }) != nil { return }
         CatalogRanking.checkArguments(ranks: ranks, topItems: topItems, hidden: hidden, table: table, targets: targets,
                                       maskedItems: maskedItems, users: users, catalogSize: catalogSize,
                                       dimension: dimension, maskWidth: maskWidth, topCount: topCount)

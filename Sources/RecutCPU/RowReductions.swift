@@ -2,6 +2,7 @@ import RecutCore
 
 extension CPUBackend {
     public func softmaxRows(_ output: Tensor, input: Tensor, rows: Int, columns: Int) {
+        if widenedBFloat16([output, input], written: [0], { t in softmaxRows(t[0], input: t[1], rows: rows, columns: columns) }) != nil { return }
         precondition(output.count >= rows * columns && input.count >= rows * columns, "softmaxRows: tensors too small")
         dispatch(output.dtype) {
             softmaxRowsKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), rows, columns)
@@ -11,6 +12,9 @@ extension CPUBackend {
     }
 
     public func logSumExpRows(_ output: Tensor, input: Tensor, rows: Int, columns: Int) {
+        if widenedBFloat16([output, input], written: [0], { t in
+            logSumExpRows(t[0], input: t[1], rows: rows, columns: columns)
+        }) != nil { return }
         precondition(output.count >= rows && input.count >= rows * columns, "logSumExpRows: tensors too small")
         dispatch(output.dtype) {
             logSumExpRowsKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), rows, columns)

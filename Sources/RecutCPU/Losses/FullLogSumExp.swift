@@ -4,6 +4,10 @@ extension CPUBackend {
     public func fullLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
                                      hidden: Tensor, table: Tensor, targets: Tensor,
                                      rows: Int, itemCount: Int, dimension: Int) {
+        if widenedBFloat16([logSumExp, losses, positiveLogits, hidden, table, targets], written: [0, 1], { t in
+            fullLogSumExpForward(t[0], losses: t[1], positiveLogits: t[2], hidden: t[3], table: t[4], targets: t[5],
+                                 rows: rows, itemCount: itemCount, dimension: dimension)
+        }) != nil { return }
         checkFusedOutputs([logSumExp, losses, positiveLogits], gradients: nil,
                           hidden: hidden, table: table, rows: rows, dimension: dimension)
         precondition(table.count == (itemCount + 1) * dimension,
@@ -25,6 +29,11 @@ extension CPUBackend {
                                       hidden: Tensor, table: Tensor, targets: Tensor,
                                       rows: Int, itemCount: Int, dimension: Int,
                                       gradientScale: Double, filterThreshold: Double) {
+        if widenedBFloat16([hiddenGradient, tableGradient, logSumExp, hidden, table, targets], written: [0, 1], { t in
+            fullLogSumExpBackward(hiddenGradient: t[0], tableGradient: t[1], logSumExp: t[2], hidden: t[3], table: t[4],
+                                  targets: t[5], rows: rows, itemCount: itemCount, dimension: dimension,
+                                  gradientScale: gradientScale, filterThreshold: filterThreshold)
+        }) != nil { return }
         checkFusedOutputs([logSumExp], gradients: (hiddenGradient, tableGradient),
                           hidden: hidden, table: table, rows: rows, dimension: dimension)
         precondition(table.count == (itemCount + 1) * dimension,

@@ -3,6 +3,9 @@ import RecutCore
 extension CPUBackend {
     public func gatheredDotForward(_ logits: Tensor, hidden: Tensor, table: Tensor, ids: Tensor,
                                    rows: Int, idsPerRow: Int, dimension: Int) {
+        if widenedBFloat16([logits, hidden, table, ids], written: [0], { t in
+            gatheredDotForward(t[0], hidden: t[1], table: t[2], ids: t[3], rows: rows, idsPerRow: idsPerRow, dimension: dimension)
+        }) != nil { return }
         OperandContracts.checkGatheredDot(logits: logits, hidden: hidden, table: table, ids: ids,
                                           rows: rows, idsPerRow: idsPerRow, dimension: dimension)
         let shape = GatheredDotShape(rows: rows, idsPerRow: idsPerRow, dimension: dimension,
@@ -20,6 +23,10 @@ extension CPUBackend {
     public func gatheredDotBackward(hiddenGradient: Tensor, tableGradient: Tensor, logitGradient: Tensor,
                                     hidden: Tensor, table: Tensor, ids: Tensor,
                                     rows: Int, idsPerRow: Int, dimension: Int) {
+        if widenedBFloat16([hiddenGradient, tableGradient, logitGradient, hidden, table, ids], written: [0, 1], { t in
+            gatheredDotBackward(hiddenGradient: t[0], tableGradient: t[1], logitGradient: t[2], hidden: t[3], table: t[4],
+                                ids: t[5], rows: rows, idsPerRow: idsPerRow, dimension: dimension)
+        }) != nil { return }
         OperandContracts.checkGatheredDot(logits: logitGradient, hidden: hidden, table: table, ids: ids,
                                           rows: rows, idsPerRow: idsPerRow, dimension: dimension)
         precondition(hiddenGradient.count >= rows * dimension && tableGradient.count == table.count,

@@ -10,6 +10,7 @@ extension CPUBackend {
     }
 
     public func sum(_ tensor: Tensor, count: Int) -> Double {
+        if let widened = widenedBFloat16([tensor], written: [], { t in sum(t[0], count: count) }) { return widened }
         precondition(tensor.count >= count, "sum: tensor shorter than \(count)")
         var total = 0.0
         dispatch(tensor.dtype) {

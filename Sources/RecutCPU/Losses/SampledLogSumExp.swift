@@ -5,6 +5,12 @@ extension CPUBackend {
                                         hidden: Tensor, table: Tensor, targets: Tensor,
                                         negativeIDs: Tensor, logQ: LogQCorrection?,
                                         rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int) {
+        if widenedBFloat16([logSumExp, losses, positiveLogits, hidden, table, targets, negativeIDs] + logQ.operands,
+                            written: [0, 1], { t in
+            sampledLogSumExpForward(t[0], losses: t[1], positiveLogits: t[2], hidden: t[3], table: t[4], targets: t[5],
+                                    negativeIDs: t[6], logQ: logQ?.reading(t[7]), rows: rows, negatives: negatives,
+                                    rowsPerNegativeRow: rowsPerNegativeRow, dimension: dimension)
+        }) != nil { return }
         checkFusedOutputs([logSumExp, losses, positiveLogits], gradients: nil,
                           hidden: hidden, table: table, rows: rows, dimension: dimension)
         let slots = NegativeSlots(ids: negativeIDs, rows: rows, negatives: negatives,
@@ -31,6 +37,13 @@ extension CPUBackend {
                                          negativeIDs: Tensor, logQ: LogQCorrection?,
                                          rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
                                          gradientScale: Double, filterThreshold: Double) {
+        if widenedBFloat16([hiddenGradient, tableGradient, logSumExp, positiveLogits, hidden, table, targets, negativeIDs]
+                            + logQ.operands, written: [0, 1], { t in
+            sampledLogSumExpBackward(hiddenGradient: t[0], tableGradient: t[1], logSumExp: t[2], positiveLogits: t[3],
+                                     hidden: t[4], table: t[5], targets: t[6], negativeIDs: t[7], logQ: logQ?.reading(t[8]),
+                                     rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow,
+                                     dimension: dimension, gradientScale: gradientScale, filterThreshold: filterThreshold)
+        }) != nil { return }
         checkFusedOutputs([logSumExp, positiveLogits], gradients: (hiddenGradient, tableGradient),
                           hidden: hidden, table: table, rows: rows, dimension: dimension)
         let slots = NegativeSlots(ids: negativeIDs, rows: rows, negatives: negatives,

@@ -5,6 +5,12 @@ extension CPUBackend {
                                            targets: Tensor, negativeIDs: Tensor, logQ: LogQCorrection?,
                                            rows: Int, negatives: Int, rowsPerNegativeRow: Int,
                                            gradientScale: Double) {
+        if widenedBFloat16([losses, positiveLogits, negativeLogits, targets, negativeIDs] + logQ.operands,
+                            written: [0, 1, 2], { t in
+            sampledSoftmaxCrossEntropy(t[0], positiveLogits: t[1], negativeLogits: t[2], targets: t[3], negativeIDs: t[4],
+                                       logQ: logQ?.reading(t[5]), rows: rows, negatives: negatives,
+                                       rowsPerNegativeRow: rowsPerNegativeRow, gradientScale: gradientScale)
+        }) != nil { return }
         checkSampledOperands(losses, positiveLogits, negativeLogits, targets, rows: rows, negatives: negatives)
         let slots = NegativeSlots(ids: negativeIDs, rows: rows, negatives: negatives,
                                   rowsPerNegativeRow: rowsPerNegativeRow)

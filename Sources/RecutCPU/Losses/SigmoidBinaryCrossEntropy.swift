@@ -5,6 +5,11 @@ extension CPUBackend {
                                           targets: Tensor, negativeIDs: Tensor,
                                           rows: Int, negatives: Int, rowsPerNegativeRow: Int,
                                           positiveWeight: Double, gradientScale: Double) {
+        if widenedBFloat16([losses, positiveLogits, negativeLogits, targets, negativeIDs], written: [0, 1, 2], { t in
+            sigmoidBinaryCrossEntropy(t[0], positiveLogits: t[1], negativeLogits: t[2], targets: t[3], negativeIDs: t[4],
+                                      rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow,
+                                      positiveWeight: positiveWeight, gradientScale: gradientScale)
+        }) != nil { return }
         checkSampledOperands(losses, positiveLogits, negativeLogits, targets, rows: rows, negatives: negatives)
         let slots = NegativeSlots(ids: negativeIDs, rows: rows, negatives: negatives,
                                   rowsPerNegativeRow: rowsPerNegativeRow)

@@ -3,6 +3,10 @@ import RecutCore
 extension CPUBackend {
     public func softmaxCrossEntropy(_ losses: Tensor, logits: Tensor, targets: Tensor,
                                     rows: Int, columns: Int, firstColumn: Int, gradientScale: Double) {
+        if widenedBFloat16([losses, logits, targets], written: [0, 1], { t in
+            softmaxCrossEntropy(t[0], logits: t[1], targets: t[2], rows: rows, columns: columns,
+                                firstColumn: firstColumn, gradientScale: gradientScale)
+        }) != nil { return }
         precondition(losses.count >= rows && logits.count >= rows * columns,
                      "softmaxCrossEntropy: tensors smaller than \(rows) rows of \(columns)")
         precondition(targets.dtype == .int32 && targets.count >= rows, "softmaxCrossEntropy: need \(rows) int32 targets")
