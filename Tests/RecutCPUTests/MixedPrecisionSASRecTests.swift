@@ -21,7 +21,8 @@ import RecutCPU
         let hidden: [Double] = backend.download(model.forward(ids: ids(), batch: batch, length: length, seed: 9))
         let outputGradient = backend.makeTensor(shape: [batch * length, configuration.dimension],
                                                 dtype: model.activationDType)
-        backend.write(randomValues(outputGradient.count, seed: 4), into: outputGradient)
+        // bfloat16-exact, so that both precisions start backward from the same dH.
+        backend.write(randomValues(outputGradient.count, seed: 4).map(BFloat16.rounded), into: outputGradient)
         model.zeroGradients()
         model.backward(outputGradient: outputGradient)
         return (hidden, backend.download(model.gradients), model)
