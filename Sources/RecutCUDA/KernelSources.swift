@@ -44,6 +44,7 @@ public enum KernelSources {
     public static let headers: [KernelSource] = [
         source("block_reduce.cuh", PackageResources.block_reduce_cuh),
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
+        source("elementwise_map.cuh", PackageResources.elementwise_map_cuh),
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
         source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),

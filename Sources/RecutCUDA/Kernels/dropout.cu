@@ -1,15 +1,15 @@
 // Dropout forward and backward (the same masking, the mask recomputed from the seed).
-// Parallel layout: a grid-stride loop over elements.
-#include "block_reduce.cuh"
+// Parallel layout: a grid-stride loop over elements (over 8-element vectors first for aligned
+// bfloat16 tensors, see elementwise_map.cuh).
 #include "dropout_mask.cuh"
-#include "precision.cuh"
+#include "elementwise_map.cuh"
 
 template <typename Out, typename In>
 __device__ void dropout(Out *output, const In *input, long long count, double probability, unsigned long long seed,
                         float keepScale) {
-    RECUT_FOR_EACH(i, count) {
-        store_float(output, i, dropout_keeps(seed, i, probability) ? load_float(input, i) * keepScale : 0.0f);
-    }
+    map_unary(output, input, count, [=](long long i, float x) {
+        return dropout_keeps(seed, i, probability) ? x * keepScale : 0.0f;
+    });
 }
 
 extern "C" __global__ void dropout_f32(float *output, const float *input, long long count, double probability,
