@@ -2,9 +2,13 @@ import RecutCore
 
 extension CUDABackend {
     public func addBias(_ output: Tensor, bias: Tensor, rows: Int, columns: Int) {
-        requireFloat32("addBias", output, bias)
+        let kernel: Kernel = switch (output.dtype, bias.dtype) {
+        case (.float32, .float32): .addBias
+        case (.bfloat16, .float32): .addBiasBFloat16
+        default: preconditionFailure("CUDA backend: addBias does not take output \(output.dtype), bias \(bias.dtype)")
+        }
         precondition(output.count >= rows * columns && bias.count >= columns, "addBias: tensors too small")
-        launchElementwise(.addBias, count: rows * columns,
+        launchElementwise(kernel, count: rows * columns,
                           [.address(output.address), .address(bias.address), .int64(rows), .int32(Int32(columns))])
     }
 
@@ -19,13 +23,19 @@ extension CUDABackend {
 
     /// Row chunks are summed with float atomics, so the order of additions varies between runs.
     public func biasBackward(_ biasGradient: Tensor, outputGradient: Tensor, rows: Int, columns: Int) {
-        requireFloat32("biasBackward", biasGradient, outputGradient)
+        let kernel: Kernel = switch (biasGradient.dtype, outputGradient.dtype) {
+        case (.float32, .float32): .biasBackward
+        case (.float32, .bfloat16): .biasBackwardBFloat16
+        default:
+            preconditionFailure("CUDA backend: biasBackward does not take biasGradient \(biasGradient.dtype), "
+                                + "outputGradient \(outputGradient.dtype)")
+        }
         precondition(outputGradient.count >= rows * columns && biasGradient.count >= columns,
                      "biasBackward: tensors too small")
         guard columns > 0 else { return }
         guard rows > 0 else { return }
         let (chunks, rowsPerBlock) = columnReductionChunks(rows: rows, columns: columns)
-        launch(.biasBackward, grid: ((columns + 31) / 32, chunks, 1), block: (32, 8, 1),
+        launch(kernel, grid: ((columns + 31) / 32, chunks, 1), block: (32, 8, 1),
                [.address(biasGradient.address), .address(outputGradient.address),
                 .int32(Int32(rows)), .int32(Int32(columns)), .int32(Int32(rowsPerBlock))])
     }

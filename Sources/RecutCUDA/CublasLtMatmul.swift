@@ -1,7 +1,8 @@
 import CCUDA
 import Foundation
 
-/// Row-major float32 matrix products through cuBLASLt, in strict fp32 (no TF32).
+/// Row-major matrix products through cuBLASLt with float32 accumulation: all-float32 in strict
+/// fp32 (no TF32), or bfloat16 operands with a bfloat16 or float32 output (mixed precision).
 ///
 /// cuBLASLt is column-major: the row-major product C = op(A) op(B) is computed as the
 /// column-major product C^T = op(B)^T op(A)^T, which reads the same memory without copies.
@@ -18,7 +19,14 @@ final class CublasLtMatmul: @unchecked Sendable {
     private static let tunedFlops = 50e9
     private static let candidateCount = 12
 
+    /// The element types a product's operands and output may have (cudaDataType_t values).
+    enum ElementType: Int32 {
+        case float32 = 0
+        case bfloat16 = 14
+    }
+
     // cuBLAS enumerators used below (cublasComputeType_t, cudaDataType_t, attribute ids).
+    // CUBLAS_COMPUTE_32F with float32 scales serves both the fp32 and the bf16-operand products.
     private static let compute32F: Int32 = 68
     private static let real32F: Int32 = 0
     private static let transposeAAttribute: Int32 = 3, transposeBAttribute: Int32 = 4
@@ -39,11 +47,11 @@ final class CublasLtMatmul: @unchecked Sendable {
         guard result == 0 else { throw .matmulCall(call: call, code: result) }
     }
 
-    /// A column-major layout of `rows` x `columns` with leading dimension `leading`, batched.
-    private func layout(rows: Int, columns: Int, leading: Int, batchCount: Int, stride: Int)
+    /// A column-major layout of `rows` x `columns` `type` elements with leading dimension `leading`, batched.
+    private func layout(_ type: ElementType, rows: Int, columns: Int, leading: Int, batchCount: Int, stride: Int)
         throws(CUDAError) -> UnsafeMutableRawPointer {
         var layout: UnsafeMutableRawPointer?
-        try check(api.cublasLtMatrixLayoutCreate!(&layout, Self.real32F, UInt64(rows), UInt64(columns), Int64(leading)),
+        try check(api.cublasLtMatrixLayoutCreate!(&layout, type.rawValue, UInt64(rows), UInt64(columns), Int64(leading)),
                   "cublasLtMatrixLayoutCreate")
         if batchCount > 1 {
             var count = Int32(batchCount), offset = Int64(stride)
@@ -55,8 +63,9 @@ final class CublasLtMatmul: @unchecked Sendable {
         return layout!
     }
 
-    /// The shape of one product: everything its descriptor, layouts and algorithm depend on.
+    /// The shape and types of one product: everything its descriptor, layouts and algorithm depend on.
     private struct PlanKey: Hashable {
+        var operandType: ElementType, outputType: ElementType
         var rows: Int, columns: Int, inner: Int
         var transposeA: Bool, transposeB: Bool
         var batchCount: Int, outputStride: Int, aStride: Int, bStride: Int
@@ -71,20 +80,23 @@ final class CublasLtMatmul: @unchecked Sendable {
         var heuristic: ccuda_matmul_heuristic
     }
 
-    /// Plans by shape; a training step uses a few dozen shapes, kept for the backend's lifetime.
+    /// Plans by shape and types; a training step uses a few dozen shapes, kept for the backend's lifetime.
     private var plans: [PlanKey: Plan] = [:]
     private let plansLock = NSLock()
 
-    /// output[m,n] = alpha * op(a) op(b) + beta * output for each of `batchCount` matrices (row-major).
+    /// output[m,n] = alpha * op(a) op(b) + beta * output for each of `batchCount` matrices (row-major);
+    /// a and b hold `operandType` elements, output `outputType` ones.
     ///
     /// The descriptor, layouts and heuristic query are made on the first product of a shape
     /// and reused, so a steady-state product is one cublasLtMatmul call.
-    func run(output: UInt64, a: UInt64, b: UInt64, rows m: Int, columns n: Int, inner k: Int,
+    func run(output: UInt64, a: UInt64, b: UInt64, operandType: ElementType, outputType: ElementType,
+             rows m: Int, columns n: Int, inner k: Int,
              transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float,
              batchCount: Int, strides: (output: Int, a: Int, b: Int), driver: CUDADriver) throws(CUDAError) {
         try driver.makeCurrent()
-        let key = PlanKey(rows: m, columns: n, inner: k, transposeA: transposeA, transposeB: transposeB,
-                          batchCount: batchCount, outputStride: strides.output, aStride: strides.a, bStride: strides.b)
+        let key = PlanKey(operandType: operandType, outputType: outputType, rows: m, columns: n, inner: k,
+                          transposeA: transposeA, transposeB: transposeB, batchCount: batchCount,
+                          outputStride: strides.output, aStride: strides.a, bStride: strides.b)
         plansLock.lock()
         defer { plansLock.unlock() }
         let plan: Plan
@@ -125,7 +137,7 @@ final class CublasLtMatmul: @unchecked Sendable {
     /// overwrites; otherwise they accumulate into a zeroed scratch copy of the output's size.
     private func fastest(_ plan: Plan, _ candidates: [ccuda_matmul_heuristic], output: UInt64, a: UInt64, b: UInt64,
                          key: PlanKey, alpha: Float, beta: Float, driver: CUDADriver) throws(CUDAError) -> Plan {
-        let outputBytes = key.rows * key.columns * 4
+        let outputBytes = key.rows * key.columns * 4  // float32's size, enough for a bfloat16 output too
         var target = output
         if beta != 0 {
             target = try driver.allocate(bytes: outputBytes)
@@ -156,6 +168,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         }
         if ProcessInfo.processInfo.environment["RECUT_LOG_MATMUL_TUNING"] != nil {
             FileHandle.standardError.write(Data(("matmul \(key.rows)x\(key.columns)x\(key.inner) "
+                + "\(key.operandType) -> \(key.outputType) "
                 + "transposeA \(key.transposeA) transposeB \(key.transposeB): candidates ms [\(report.joined(separator: ", "))]"
                 + " (heuristic's first is the first)\n").utf8))
         }
@@ -173,13 +186,15 @@ final class CublasLtMatmul: @unchecked Sendable {
                   "cublasLtMatmulDescSetAttribute(TRANSA)")
         try check(api.cublasLtMatmulDescSetAttribute!(description, Self.transposeBAttribute, &operationSecond, 4),
                   "cublasLtMatmulDescSetAttribute(TRANSB)")
+        let operands = key.operandType
         let first = try key.transposeB
-            ? layout(rows: k, columns: n, leading: k, batchCount: batchCount, stride: key.bStride)
-            : layout(rows: n, columns: k, leading: n, batchCount: batchCount, stride: key.bStride)
+            ? layout(operands, rows: k, columns: n, leading: k, batchCount: batchCount, stride: key.bStride)
+            : layout(operands, rows: n, columns: k, leading: n, batchCount: batchCount, stride: key.bStride)
         let second = try key.transposeA
-            ? layout(rows: m, columns: k, leading: m, batchCount: batchCount, stride: key.aStride)
-            : layout(rows: k, columns: m, leading: k, batchCount: batchCount, stride: key.aStride)
-        let result = try layout(rows: n, columns: m, leading: n, batchCount: batchCount, stride: key.outputStride)
+            ? layout(operands, rows: m, columns: k, leading: m, batchCount: batchCount, stride: key.aStride)
+            : layout(operands, rows: k, columns: m, leading: k, batchCount: batchCount, stride: key.aStride)
+        let result = try layout(key.outputType, rows: n, columns: m, leading: n, batchCount: batchCount,
+                                stride: key.outputStride)
         var preference: UnsafeMutableRawPointer?
         try check(api.cublasLtMatmulPreferenceCreate!(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = api.cublasLtMatmulPreferenceDestroy!(preference) }

@@ -2,9 +2,13 @@ import RecutCore
 
 extension CUDABackend {
     public func add(_ output: Tensor, _ a: Tensor, _ b: Tensor, count: Int) {
-        requireFloat32("add", output, a, b)
+        let kernel: Kernel = switch (output.dtype, a.dtype, b.dtype) {
+        case (.float32, .float32, .float32): .add
+        case (.float32, .float32, .bfloat16): .addBFloat16
+        default: preconditionFailure("CUDA backend: add does not take \(output.dtype) = \(a.dtype) + \(b.dtype)")
+        }
         precondition(output.count >= count && a.count >= count && b.count >= count, "add: tensors shorter than \(count)")
-        launchElementwise(.add, count: count, [.address(output.address), .address(a.address), .address(b.address), .int64(count)])
+        launchElementwise(kernel, count: count, [.address(output.address), .address(a.address), .address(b.address), .int64(count)])
     }
 
     public func addScaled(_ output: Tensor, _ input: Tensor, scale: Double, count: Int) {

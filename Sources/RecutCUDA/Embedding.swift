@@ -3,10 +3,15 @@ import RecutCore
 extension CUDABackend {
     /// Ids outside the table give NaN rows (a GPU kernel cannot stop the program like the CPU op).
     public func embeddingForward(_ output: Tensor, ids: Tensor, table: Tensor, count: Int, dimension: Int) {
-        requireFloat32("embeddingForward", output, table)
+        let kernel: Kernel = switch (output.dtype, table.dtype) {
+        case (.float32, .float32): .embeddingForward
+        case (.float32, .bfloat16): .embeddingForwardBFloat16
+        default:
+            preconditionFailure("CUDA backend: embeddingForward does not take output \(output.dtype), table \(table.dtype)")
+        }
         precondition(ids.dtype == .int32 && ids.count >= count, "embeddingForward: need \(count) int32 ids")
         precondition(output.count >= count * dimension, "embeddingForward: output too small")
-        launchElementwise(.embeddingForward, count: count * dimension,
+        launchElementwise(kernel, count: count * dimension,
                           [.address(output.address), .address(ids.address), .address(table.address), .int64(count),
                            .int32(Int32(dimension)), .int64(table.count / dimension)])
     }

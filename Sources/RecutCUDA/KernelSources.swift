@@ -44,6 +44,7 @@ public enum KernelSources {
     public static let headers: [KernelSource] = [
         source("block_reduce.cuh", PackageResources.block_reduce_cuh),
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
+        source("elementwise_map.cuh", PackageResources.elementwise_map_cuh),
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
         source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),
@@ -78,6 +79,20 @@ enum Kernel: String, CaseIterable {
     case layerNormBackwardParameters = "layer_norm_backward_parameters_f32"
     case addBias = "add_bias_f32"
     case biasBackward = "bias_backward_f32"
+    // Mixed-precision variants of the kernels above, with the operand dtypes of `MixedPrecision`.
+    case addBFloat16 = "add_bf16"
+    case geluForwardBFloat16 = "gelu_forward_bf16"
+    case geluBackwardBFloat16 = "gelu_backward_bf16"
+    case reluForwardBFloat16 = "relu_forward_bf16"
+    case reluBackwardBFloat16 = "relu_backward_bf16"
+    case dropoutBFloat16 = "dropout_bf16"
+    case dropoutFloatToBFloat16 = "dropout_f32_to_bf16"
+    case embeddingForwardBFloat16 = "embedding_forward_bf16"
+    case layerNormForwardBFloat16 = "layer_norm_forward_bf16"
+    case layerNormBackwardInputBFloat16 = "layer_norm_backward_input_bf16"
+    case layerNormBackwardParametersBFloat16 = "layer_norm_backward_parameters_bf16"
+    case addBiasBFloat16 = "add_bias_bf16"
+    case biasBackwardBFloat16 = "bias_backward_bf16"
     case softmaxRows = "softmax_rows_f32"
     case logSumExpRows = "log_sum_exp_rows_f32"
     case attentionForward = "attention_forward_f32"
@@ -111,13 +126,17 @@ enum Kernel: String, CaseIterable {
     var file: String {
         switch self {
         case .add, .addScaled, .scale, .sumOfSquaresPartials, .fill64, .convertToDouble, .convertToFloat, .fill16,
-             .convertFloatToBFloat16, .convertBFloat16ToFloat:
+             .convertFloatToBFloat16, .convertBFloat16ToFloat, .addBFloat16:
             "elementwise.cu"
-        case .geluForward, .geluBackward, .reluForward, .reluBackward: "activations.cu"
-        case .dropout: "dropout.cu"
-        case .embeddingForward, .embeddingBackward: "embedding.cu"
-        case .layerNormForward, .layerNormBackwardInput, .layerNormBackwardParameters: "layer_norm.cu"
-        case .addBias, .biasBackward: "bias.cu"
+        case .geluForward, .geluBackward, .reluForward, .reluBackward, .geluForwardBFloat16, .geluBackwardBFloat16,
+             .reluForwardBFloat16, .reluBackwardBFloat16:
+            "activations.cu"
+        case .dropout, .dropoutBFloat16, .dropoutFloatToBFloat16: "dropout.cu"
+        case .embeddingForward, .embeddingBackward, .embeddingForwardBFloat16: "embedding.cu"
+        case .layerNormForward, .layerNormBackwardInput, .layerNormBackwardParameters, .layerNormForwardBFloat16,
+             .layerNormBackwardInputBFloat16, .layerNormBackwardParametersBFloat16:
+            "layer_norm.cu"
+        case .addBias, .biasBackward, .addBiasBFloat16, .biasBackwardBFloat16: "bias.cu"
         case .softmaxRows, .logSumExpRows: "row_reductions.cu"
         case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
         case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey: "flash_attention.cu"

@@ -5,7 +5,13 @@ extension CUDABackend {
                               rows: Int, columns: Int, inner: Int,
                               transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double,
                               batchCount: Int, outputStride: Int, aStride: Int, bStride: Int) {
-        requireFloat32("matmul", output, a, b)
+        let (operandType, outputType): (CublasLtMatmul.ElementType, CublasLtMatmul.ElementType) =
+            switch (output.dtype, a.dtype, b.dtype) {
+            case (.float32, .float32, .float32): (.float32, .float32)
+            case (.bfloat16, .bfloat16, .bfloat16): (.bfloat16, .bfloat16)
+            case (.float32, .bfloat16, .bfloat16): (.bfloat16, .float32)
+            default: preconditionFailure("CUDA backend: matmul does not take \(output.dtype) = \(a.dtype) x \(b.dtype)")
+            }
         OperandContracts.checkBatchedMatmul(output: output, a: a, b: b, rows: rows, columns: columns, inner: inner,
                                             batchCount: batchCount, outputStride: outputStride,
                                             aStride: aStride, bStride: bStride)
@@ -13,6 +19,7 @@ extension CUDABackend {
         guard rows > 0, columns > 0, batchCount > 0 else { return }
         must { () throws(CUDAError) in
             try matmulEngine.run(output: output.address, a: a.address, b: b.address,
+                                 operandType: operandType, outputType: outputType,
                                  rows: rows, columns: columns, inner: inner,
                                  transposeA: transposeA, transposeB: transposeB,
                                  alpha: Float(alpha), beta: Float(beta), batchCount: batchCount,

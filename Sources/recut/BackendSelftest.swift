@@ -103,6 +103,7 @@ final class BackendSelftest {
         checkActivations()
         checkDropout()
         checkBiasAndRows()
+        checkBFloat16Ops()
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)

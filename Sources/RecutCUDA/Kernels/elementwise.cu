@@ -3,8 +3,18 @@
 #include "block_reduce.cuh"
 #include "precision.cuh"
 
+template <typename B>
+__device__ void add_elements(float *output, const float *a, const B *b, long long count) {
+    RECUT_FOR_EACH(i, count) output[i] = a[i] + load_float(b, i);
+}
+
 extern "C" __global__ void add_f32(float *output, const float *a, const float *b, long long count) {
-    RECUT_FOR_EACH(i, count) output[i] = a[i] + b[i];
+    add_elements(output, a, b, count);
+}
+
+// Mixed precision: output and a float32 (the residual stream), b bfloat16.
+extern "C" __global__ void add_bf16(float *output, const float *a, const bf16 *b, long long count) {
+    add_elements(output, a, b, count);
 }
 
 extern "C" __global__ void add_scaled_f32(float *output, const float *input, float scale, long long count) {
