@@ -106,6 +106,7 @@ final class BackendSelftest {
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
+            checkBFloat16Losses(lossSubject)
             if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
             checkTrainingStep(lossSubject)
         }
