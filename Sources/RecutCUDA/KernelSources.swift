@@ -107,6 +107,14 @@ enum Kernel: String, CaseIterable {
     case sigmoidBinaryCrossEntropy = "sigmoid_binary_cross_entropy_f32"
     case gatheredDotForward = "gathered_dot_forward_f32"
     case gatheredDotBackward = "gathered_dot_backward_f32"
+    // Mixed precision (MixedPrecision's table): bfloat16 logits, hidden states and table.
+    case softmaxCrossEntropyBFloat16 = "softmax_cross_entropy_bf16"
+    case sampledSoftmaxCrossEntropyBFloat16 = "sampled_softmax_cross_entropy_bf16"
+    case sigmoidBinaryCrossEntropyBFloat16 = "sigmoid_binary_cross_entropy_bf16"
+    case gatheredDotForwardBFloat16 = "gathered_dot_forward_bf16"
+    case gatheredDotForwardBFloat16FloatLogits = "gathered_dot_forward_bf16_f32_logits"
+    case gatheredDotBackwardBFloat16 = "gathered_dot_backward_bf16"
+    case gatheredDotBackwardBFloat16FloatLogits = "gathered_dot_backward_bf16_f32_logits"
     case countNonzero = "count_nonzero_i32"
     case sum = "sum_f32"
     case fullRankingReset = "full_ranking_reset"
@@ -117,6 +125,8 @@ enum Kernel: String, CaseIterable {
     case sampledLogSumExpForward = "sampled_log_sum_exp_forward_f32"
     case sampledLogSumExpBackward = "sampled_log_sum_exp_backward_f32"
     case sampledPositiveWeights = "sampled_positive_weights_f32"
+    case sampledLogSumExpForwardBFloat16 = "sampled_log_sum_exp_forward_bf16"
+    case sampledLogSumExpBackwardBFloat16 = "sampled_log_sum_exp_backward_bf16"
     case tiledLogSumExpPartials = "tiled_log_sum_exp_partials_f32"
     case logSumExpCombine = "log_sum_exp_combine_f32"
     case tiledHiddenGradient = "tiled_hidden_gradient_f32"
@@ -141,14 +151,20 @@ enum Kernel: String, CaseIterable {
         case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
         case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey: "flash_attention.cu"
         case .adamW: "adamw.cu"
-        case .softmaxCrossEntropy: "softmax_cross_entropy.cu"
-        case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy: "sampled_losses.cu"
-        case .gatheredDotForward, .gatheredDotBackward: "gathered_dot.cu"
+        case .softmaxCrossEntropy, .softmaxCrossEntropyBFloat16: "softmax_cross_entropy.cu"
+        case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy, .sampledSoftmaxCrossEntropyBFloat16,
+             .sigmoidBinaryCrossEntropyBFloat16:
+            "sampled_losses.cu"
+        case .gatheredDotForward, .gatheredDotBackward, .gatheredDotForwardBFloat16,
+             .gatheredDotForwardBFloat16FloatLogits, .gatheredDotBackwardBFloat16,
+             .gatheredDotBackwardBFloat16FloatLogits:
+            "gathered_dot.cu"
         case .countNonzero, .sum: "loss_reductions.cu"
         case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"
-        case .sampledLogSumExpForward: "sampled_log_sum_exp_forward.cu"
-        case .sampledLogSumExpBackward, .sampledPositiveWeights: "sampled_log_sum_exp_backward.cu"
+        case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"
+        case .sampledLogSumExpBackward, .sampledPositiveWeights, .sampledLogSumExpBackwardBFloat16:
+            "sampled_log_sum_exp_backward.cu"
         case .tiledLogSumExpPartials, .logSumExpCombine: "tiled_log_sum_exp_forward.cu"
         case .tiledHiddenGradient, .tiledTableGradient: "tiled_log_sum_exp_backward.cu"
         }

@@ -107,6 +107,7 @@ final class BackendSelftest {
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
+            checkBFloat16Losses(lossSubject)
             if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
             checkTrainingStep(lossSubject, precision: .float32)
             checkTrainingStep(lossSubject, precision: .bfloat16)

@@ -9,19 +9,20 @@
 // Parallel layout as in sampled_log_sum_exp_forward_f32: one warp per row, a group of 8
 // lanes per negative; each lane accumulates its float4s of dH, and the four groups add
 // theirs with shuffles at the end. Table-gradient rows get 16-byte vector atomics.
-extern "C" __global__ void sampled_log_sum_exp_backward_f32(float *hiddenGradient, float *tableGradient,
-                                                            const float *logSumExp, const float *positive,
-                                                            const float *hidden, const float *table,
-                                                            const int *targets, const int *negativeIDs,
-                                                            const float *logQ, int logQMode, float logNegatives,
-                                                            int rows, int negatives, int rowsPerNegativeRow,
-                                                            int dimension, long long tableRows, float scale,
-                                                            float threshold) {
+template <typename Operand>
+__device__ __forceinline__ void sampled_log_sum_exp_backward(Operand *hiddenGradient, float *tableGradient,
+                                                             const float *logSumExp, const float *positive,
+                                                             const Operand *hidden, const Operand *table,
+                                                             const int *targets, const int *negativeIDs,
+                                                             const float *logQ, int logQMode, float logNegatives,
+                                                             int rows, int negatives, int rowsPerNegativeRow,
+                                                             int dimension, long long tableRows, float scale,
+                                                             float threshold) {
     int r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (r >= rows) return;
     int lane = threadIdx.x & 31, group = lane >> 3, member = lane & 7;
     int target = targets[r];
-    float *dh = hiddenGradient + (long long)r * dimension;
+    Operand *dh = hiddenGradient + (long long)r * dimension;
     float4 accumulated[SAMPLED_ROW_VECTORS];
 #pragma unroll
     for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) accumulated[q] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
@@ -80,8 +81,36 @@ extern "C" __global__ void sampled_log_sum_exp_backward_f32(float *hiddenGradien
 #pragma unroll
     for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
         int c = 32 * q + 4 * member;
-        if (c < dimension) *reinterpret_cast<float4 *>(dh + c) = accumulated[q];
+        if (c < dimension) sampled_store4(dh, c, accumulated[q]);
     }
+}
+
+extern "C" __global__ void sampled_log_sum_exp_backward_f32(float *hiddenGradient, float *tableGradient,
+                                                            const float *logSumExp, const float *positive,
+                                                            const float *hidden, const float *table,
+                                                            const int *targets, const int *negativeIDs,
+                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            int rows, int negatives, int rowsPerNegativeRow,
+                                                            int dimension, long long tableRows, float scale,
+                                                            float threshold) {
+    sampled_log_sum_exp_backward(hiddenGradient, tableGradient, logSumExp, positive, hidden, table, targets,
+                                 negativeIDs, logQ, logQMode, logNegatives, rows, negatives, rowsPerNegativeRow,
+                                 dimension, tableRows, scale, threshold);
+}
+
+// Mixed precision: hidden, table and hiddenGradient bf16; tableGradient, logSumExp, positive
+// logits and log q float.
+extern "C" __global__ void sampled_log_sum_exp_backward_bf16(bf16 *hiddenGradient, float *tableGradient,
+                                                             const float *logSumExp, const float *positive,
+                                                             const bf16 *hidden, const bf16 *table,
+                                                             const int *targets, const int *negativeIDs,
+                                                             const float *logQ, int logQMode, float logNegatives,
+                                                             int rows, int negatives, int rowsPerNegativeRow,
+                                                             int dimension, long long tableRows, float scale,
+                                                             float threshold) {
+    sampled_log_sum_exp_backward(hiddenGradient, tableGradient, logSumExp, positive, hidden, table, targets,
+                                 negativeIDs, logQ, logQMode, logNegatives, rows, negatives, rowsPerNegativeRow,
+                                 dimension, tableRows, scale, threshold);
 }
 
 // weights[r] = scale * (exp(positive[r] - logSumExp[r]) - 1), or 0 on padding rows and when

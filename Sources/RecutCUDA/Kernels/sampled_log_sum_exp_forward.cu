@@ -8,12 +8,13 @@
 // (4 in flight per warp), each lane holding 4 dimensions of every 32 as a float4 and
 // reading the table row with 16-byte loads; each group keeps an online (maximum, sum) and
 // the four are combined with shuffles at the end.
-extern "C" __global__ void sampled_log_sum_exp_forward_f32(float *logSumExp, float *losses, const float *positive,
-                                                           const float *hidden, const float *table,
-                                                           const int *targets, const int *negativeIDs,
-                                                           const float *logQ, int logQMode, float logNegatives,
-                                                           int rows, int negatives, int rowsPerNegativeRow,
-                                                           int dimension, long long tableRows) {
+template <typename Operand>
+__device__ __forceinline__ void sampled_log_sum_exp_forward(float *logSumExp, float *losses, const float *positive,
+                                                            const Operand *hidden, const Operand *table,
+                                                            const int *targets, const int *negativeIDs,
+                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            int rows, int negatives, int rowsPerNegativeRow,
+                                                            int dimension, long long tableRows) {
     int r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (r >= rows) return;
     int lane = threadIdx.x & 31, group = lane >> 3, member = lane & 7;
@@ -59,4 +60,25 @@ extern "C" __global__ void sampled_log_sum_exp_forward_f32(float *logSumExp, flo
         logSumExp[r] = value;
         losses[r] = value - p;
     }
+}
+
+extern "C" __global__ void sampled_log_sum_exp_forward_f32(float *logSumExp, float *losses, const float *positive,
+                                                           const float *hidden, const float *table,
+                                                           const int *targets, const int *negativeIDs,
+                                                           const float *logQ, int logQMode, float logNegatives,
+                                                           int rows, int negatives, int rowsPerNegativeRow,
+                                                           int dimension, long long tableRows) {
+    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, negativeIDs, logQ, logQMode,
+                                logNegatives, rows, negatives, rowsPerNegativeRow, dimension, tableRows);
+}
+
+// Mixed precision: hidden and table bf16; logSumExp, losses, positive logits and log q float.
+extern "C" __global__ void sampled_log_sum_exp_forward_bf16(float *logSumExp, float *losses, const float *positive,
+                                                            const bf16 *hidden, const bf16 *table,
+                                                            const int *targets, const int *negativeIDs,
+                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            int rows, int negatives, int rowsPerNegativeRow,
+                                                            int dimension, long long tableRows) {
+    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, negativeIDs, logQ, logQMode,
+                                logNegatives, rows, negatives, rowsPerNegativeRow, dimension, tableRows);
 }

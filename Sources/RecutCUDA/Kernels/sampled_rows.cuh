@@ -1,9 +1,11 @@
 // Row-vector helpers of the per-position `cce-` kernels: a warp owns one row, each group of
 // 8 lanes one negative at a time, and lane `member` holds dimensions 32q + 4member ..
 // 32q + 4member + 3 (q < SAMPLED_ROW_VECTORS) as float4s, so d must be a multiple of 4
-// and at most 128, and rows 16-byte aligned.
+// and at most 128, and rows 16-byte aligned. Rows are float (16-byte loads) or bf16 (8-byte
+// loads of 4 elements, aligned because d is a multiple of 4); the arithmetic is float.
 #pragma once
 #include "fused_tiles.cuh"
+#include "precision.cuh"
 
 #define SAMPLED_ROW_VECTORS 4
 
@@ -14,21 +16,42 @@ __device__ __forceinline__ float sampled_log_q_shift(const float *logQ, int logQ
     return logNegatives + (logQMode == 1 ? logQ[id] : logQ[slot]);
 }
 
+// Four consecutive elements at row + c (c a multiple of 4), as floats, and back.
+__device__ __forceinline__ float4 sampled_load4(const float *row, int c) {
+    return *reinterpret_cast<const float4 *>(row + c);
+}
+__device__ __forceinline__ float4 sampled_load4(const bf16 *row, int c) {
+    uint2 raw = *reinterpret_cast<const uint2 *>(row + c);
+    return make_float4(bf16_value((unsigned short)(raw.x & 0xffffu)), bf16_value((unsigned short)(raw.x >> 16)),
+                       bf16_value((unsigned short)(raw.y & 0xffffu)), bf16_value((unsigned short)(raw.y >> 16)));
+}
+__device__ __forceinline__ void sampled_store4(float *row, int c, float4 value) {
+    *reinterpret_cast<float4 *>(row + c) = value;
+}
+__device__ __forceinline__ void sampled_store4(bf16 *row, int c, float4 value) {
+    uint2 raw;
+    raw.x = (unsigned)bf16_bits(value.x) | ((unsigned)bf16_bits(value.y) << 16);
+    raw.y = (unsigned)bf16_bits(value.z) | ((unsigned)bf16_bits(value.w) << 16);
+    *reinterpret_cast<uint2 *>(row + c) = raw;
+}
+
 // The lane's float4s of one row (zeros past d).
-__device__ __forceinline__ void sampled_load_row(float4 v[SAMPLED_ROW_VECTORS], const float *row, int member,
+template <typename Operand>
+__device__ __forceinline__ void sampled_load_row(float4 v[SAMPLED_ROW_VECTORS], const Operand *row, int member,
                                                  int dimension) {
 #pragma unroll
     for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
         int c = 32 * q + 4 * member;
-        v[q] = c < dimension ? *reinterpret_cast<const float4 *>(row + c) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        v[q] = c < dimension ? sampled_load4(row, c) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     }
 }
 
 // Loads the lane's float4s of table row `e` into `loaded` and returns their dot with `h`
 // (the lane's share of the full dot product).
+template <typename Operand>
 __device__ __forceinline__ float sampled_partial_dot(float4 loaded[SAMPLED_ROW_VECTORS],
-                                                     const float4 h[SAMPLED_ROW_VECTORS], const float *e, int member,
-                                                     int dimension) {
+                                                     const float4 h[SAMPLED_ROW_VECTORS], const Operand *e,
+                                                     int member, int dimension) {
     sampled_load_row(loaded, e, member, dimension);
     float dot = 0.0f;
 #pragma unroll

@@ -4,8 +4,11 @@
 // online maximum and sum, and copies the first `cacheVectors` float4s into shared memory;
 // the second pass takes those from shared memory and re-reads only the rest (which the
 // multiprocessors' rows in flight keep within L2), then writes the gradient in place.
-// Rows start at any float: a scalar head up to 16-byte alignment, a float4 body, a scalar tail.
+// Rows start at any element: a scalar head up to the alignment of 4 elements, a body of
+// 4-element vectors (16-byte float4s, 8-byte groups of 4 bf16), a scalar tail. Logits are
+// float or bf16 (precision.cuh); the shared-memory cache and all sums are float, losses float.
 #include "block_reduce.cuh"
+#include "precision.cuh"
 
 #define SOFTMAX_UNROLL 4
 
@@ -45,36 +48,53 @@ __device__ __forceinline__ float logit_gradient(float value, long long c, int fi
     return c == target ? gradient - scale : gradient;
 }
 
-// Launched with 1024 threads: ptxas gives it 46 registers, under the 64 that this allows.
-extern "C" __global__ void softmax_cross_entropy_f32(float *losses, float *logits, const int *targets, int rows,
-                                                     long long columns, int firstColumn, float scale,
-                                                     int cacheVectors) {
+// Four consecutive logits from a 4-element-aligned address, as floats, and back.
+__device__ __forceinline__ float4 load_logits4(const float *p) { return *reinterpret_cast<const float4 *>(p); }
+__device__ __forceinline__ float4 load_logits4(const bf16 *p) {
+    uint2 raw = *reinterpret_cast<const uint2 *>(p);
+    return make_float4(bf16_value((unsigned short)(raw.x & 0xffffu)), bf16_value((unsigned short)(raw.x >> 16)),
+                       bf16_value((unsigned short)(raw.y & 0xffffu)), bf16_value((unsigned short)(raw.y >> 16)));
+}
+__device__ __forceinline__ void store_logits4(float *p, float4 v) { *reinterpret_cast<float4 *>(p) = v; }
+__device__ __forceinline__ void store_logits4(bf16 *p, float4 v) {
+    uint2 raw;
+    raw.x = (unsigned)bf16_bits(v.x) | ((unsigned)bf16_bits(v.y) << 16);
+    raw.y = (unsigned)bf16_bits(v.z) | ((unsigned)bf16_bits(v.w) << 16);
+    *reinterpret_cast<uint2 *>(p) = raw;
+}
+
+template <typename Logit>
+__device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logits, const int *targets, int rows,
+                                                      long long columns, int firstColumn, float scale,
+                                                      int cacheVectors) {
     extern __shared__ float4 cache[];
     __shared__ float maxima[32], sums[32];
     int r = blockIdx.x;
-    float *x = logits + (long long)r * columns;
-    long long head = (long long)((4 - (((unsigned long long)x >> 2) & 3)) & 3);
+    Logit *x = logits + (long long)r * columns;
+    long long head = (long long)((4 - (((unsigned long long)x / sizeof(Logit)) & 3)) & 3);
     if (head > columns) head = columns;
     long long bodyVectors = (columns - head) >> 2, tailStart = head + 4 * bodyVectors;
-    float4 *body = reinterpret_cast<float4 *>(x + head);
+    Logit *body = x + head;
     long long stride = blockDim.x;
     int target = targets[r];
     if (target < firstColumn || target >= columns) {
-        for (long long c = threadIdx.x; c < head; c += stride) x[c] = 0.0f;
-        for (long long c = tailStart + threadIdx.x; c < columns; c += stride) x[c] = 0.0f;
-        for (long long q = threadIdx.x; q < bodyVectors; q += stride) body[q] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        for (long long c = threadIdx.x; c < head; c += stride) store_float(x, c, 0.0f);
+        for (long long c = tailStart + threadIdx.x; c < columns; c += stride) store_float(x, c, 0.0f);
+        for (long long q = threadIdx.x; q < bodyVectors; q += stride)
+            store_logits4(body + 4 * q, make_float4(0.0f, 0.0f, 0.0f, 0.0f));
         if (threadIdx.x == 0) losses[r] = target < firstColumn ? 0.0f : __int_as_float(0x7fc00000);
         return;
     }
     float m = RECUT_NEGATIVE_INFINITY, s = 0.0f;
-    for (long long c = threadIdx.x; c < head; c += stride) add_logit(m, s, x[c], c, firstColumn);
-    for (long long c = tailStart + threadIdx.x; c < columns; c += stride) add_logit(m, s, x[c], c, firstColumn);
+    for (long long c = threadIdx.x; c < head; c += stride) add_logit(m, s, load_float(x, c), c, firstColumn);
+    for (long long c = tailStart + threadIdx.x; c < columns; c += stride)
+        add_logit(m, s, load_float(x, c), c, firstColumn);
     for (long long base = threadIdx.x; base < bodyVectors; base += SOFTMAX_UNROLL * stride) {
         float4 v[SOFTMAX_UNROLL];
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
             long long q = base + u * stride;
-            if (q < bodyVectors) v[u] = body[q];
+            if (q < bodyVectors) v[u] = load_logits4(body + 4 * q);
         }
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
@@ -92,22 +112,22 @@ extern "C" __global__ void softmax_cross_entropy_f32(float *losses, float *logit
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     if (lane == 0) { maxima[warp] = m; sums[warp] = s; }
     // Read before the barrier: after it, another thread may overwrite the target's logit.
-    float targetLogit = threadIdx.x == 0 ? x[target] : 0.0f;
+    float targetLogit = threadIdx.x == 0 ? load_float(x, target) : 0.0f;
     __syncthreads();
     m = RECUT_NEGATIVE_INFINITY; s = 0.0f;
     for (int w = 0; w < warps; w++) merge_log_sum_exp(m, s, maxima[w], sums[w]);
     float logSumExp = m + logf(s);
     if (threadIdx.x == 0) losses[r] = logSumExp - targetLogit;
     for (long long c = threadIdx.x; c < head; c += stride)
-        x[c] = logit_gradient(x[c], c, firstColumn, target, logSumExp, scale);
+        store_float(x, c, logit_gradient(load_float(x, c), c, firstColumn, target, logSumExp, scale));
     for (long long c = tailStart + threadIdx.x; c < columns; c += stride)
-        x[c] = logit_gradient(x[c], c, firstColumn, target, logSumExp, scale);
+        store_float(x, c, logit_gradient(load_float(x, c), c, firstColumn, target, logSumExp, scale));
     for (long long base = threadIdx.x; base < bodyVectors; base += SOFTMAX_UNROLL * stride) {
         float4 v[SOFTMAX_UNROLL];
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
             long long q = base + u * stride;
-            if (q < bodyVectors) v[u] = q < cacheVectors ? cache[q] : body[q];
+            if (q < bodyVectors) v[u] = q < cacheVectors ? cache[q] : load_logits4(body + 4 * q);
         }
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
@@ -119,8 +139,22 @@ extern "C" __global__ void softmax_cross_entropy_f32(float *losses, float *logit
                 g.y = logit_gradient(v[u].y, c + 1, firstColumn, target, logSumExp, scale);
                 g.z = logit_gradient(v[u].z, c + 2, firstColumn, target, logSumExp, scale);
                 g.w = logit_gradient(v[u].w, c + 3, firstColumn, target, logSumExp, scale);
-                body[q] = g;
+                store_logits4(body + 4 * q, g);
             }
         }
     }
+}
+
+// Launched with 1024 threads: ptxas gives it 46 registers, under the 64 that this allows.
+extern "C" __global__ void softmax_cross_entropy_f32(float *losses, float *logits, const int *targets, int rows,
+                                                     long long columns, int firstColumn, float scale,
+                                                     int cacheVectors) {
+    softmax_cross_entropy(losses, logits, targets, rows, columns, firstColumn, scale, cacheVectors);
+}
+
+// Mixed precision: logits (and their gradient, written in place) bf16; losses float.
+extern "C" __global__ void softmax_cross_entropy_bf16(float *losses, bf16 *logits, const int *targets, int rows,
+                                                      long long columns, int firstColumn, float scale,
+                                                      int cacheVectors) {
+    softmax_cross_entropy(losses, logits, targets, rows, columns, firstColumn, scale, cacheVectors);
 }

@@ -7,6 +7,7 @@ extension CUDABackend {
 
     /// Per-position negatives are gathered inside a warp-per-row kernel; per-batch and
     /// per-sequence negatives are scored in shared 64 x 64 tiles (see FusedTiles.swift).
+    /// Hidden states and table are float32 or bfloat16; the per-row vectors float32.
     public func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
                                         hidden: Tensor, table: Tensor, targets: Tensor,
                                         negativeIDs: Tensor, logQ: LogQCorrection?,
@@ -22,7 +23,7 @@ extension CUDABackend {
                            targets: targets, groups: groups, includePositive: true)
             return
         }
-        launch(.sampledLogSumExpForward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
+        launch(hidden.dtype == .bfloat16 ? .sampledLogSumExpForwardBFloat16 : .sampledLogSumExpForward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
                [.address(logSumExp.address), .address(losses.address), .address(positiveLogits.address),
                 .address(hidden.address), .address(table.address), .address(targets.address),
                 .address(negativeIDs.address)] + logQArguments
@@ -31,7 +32,8 @@ extension CUDABackend {
     }
 
     /// The table gradient is summed with float atomics (16-byte vector reductions on sm_90),
-    /// so the order of additions varies between runs.
+    /// so the order of additions varies between runs. The hidden gradient has the hidden
+    /// states' dtype (float32 or bfloat16); the table gradient is float32.
     public func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
                                          logSumExp: Tensor, positiveLogits: Tensor,
                                          hidden: Tensor, table: Tensor, targets: Tensor,
@@ -61,7 +63,7 @@ extension CUDABackend {
                                 rows: rows, idsPerRow: 1, dimension: dimension)
             return
         }
-        launch(.sampledLogSumExpBackward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
+        launch(hidden.dtype == .bfloat16 ? .sampledLogSumExpBackwardBFloat16 : .sampledLogSumExpBackward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
                [.address(hiddenGradient.address), .address(tableGradient.address), .address(logSumExp.address),
                 .address(positiveLogits.address), .address(hidden.address), .address(table.address),
                 .address(targets.address), .address(negativeIDs.address)] + logQArguments

@@ -6,8 +6,9 @@ extension CUDABackend {
                                            targets: Tensor, negativeIDs: Tensor, logQ: LogQCorrection?,
                                            rows: Int, negatives: Int, rowsPerNegativeRow: Int,
                                            gradientScale: Double) {
-        checkSampledOperands(losses, positiveLogits, negativeLogits, targets, negativeIDs,
-                             rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow)
+        let bfloat16 = checkSampledOperands("sampledSoftmaxCrossEntropy", losses, positiveLogits, negativeLogits,
+                                            targets, negativeIDs, rows: rows, negatives: negatives,
+                                            rowsPerNegativeRow: rowsPerNegativeRow)
         guard rows > 0 else { return }
         let (table, mode): (UInt64, Int32)
         switch logQ {
@@ -20,7 +21,7 @@ extension CUDABackend {
             precondition(values.count >= negativeIDs.count, "per-negative log q shorter than the negative ids")
             (table, mode) = (values.address, 2)
         }
-        launch(.sampledSoftmaxCrossEntropy, grid: (rows, 1, 1), block: (sampledBlockSize(negatives), 1, 1),
+        launch(bfloat16 ? .sampledSoftmaxCrossEntropyBFloat16 : .sampledSoftmaxCrossEntropy, grid: (rows, 1, 1), block: (sampledBlockSize(negatives), 1, 1),
                [.address(losses.address), .address(positiveLogits.address), .address(negativeLogits.address),
                 .address(targets.address), .address(negativeIDs.address), .address(table), .int32(mode),
                 .float(Float(log(Double(max(negatives, 1))))), .int32(Int32(rows)), .int32(Int32(negatives)),
@@ -31,10 +32,11 @@ extension CUDABackend {
                                           targets: Tensor, negativeIDs: Tensor,
                                           rows: Int, negatives: Int, rowsPerNegativeRow: Int,
                                           positiveWeight: Double, gradientScale: Double) {
-        checkSampledOperands(losses, positiveLogits, negativeLogits, targets, negativeIDs,
-                             rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow)
+        let bfloat16 = checkSampledOperands("sigmoidBinaryCrossEntropy", losses, positiveLogits, negativeLogits,
+                                            targets, negativeIDs, rows: rows, negatives: negatives,
+                                            rowsPerNegativeRow: rowsPerNegativeRow)
         guard rows > 0 else { return }
-        launch(.sigmoidBinaryCrossEntropy, grid: (rows, 1, 1), block: (sampledBlockSize(negatives), 1, 1),
+        launch(bfloat16 ? .sigmoidBinaryCrossEntropyBFloat16 : .sigmoidBinaryCrossEntropy, grid: (rows, 1, 1), block: (sampledBlockSize(negatives), 1, 1),
                [.address(losses.address), .address(positiveLogits.address), .address(negativeLogits.address),
                 .address(targets.address), .address(negativeIDs.address), .int32(Int32(rows)),
                 .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)), .float(Float(positiveWeight)),
@@ -46,10 +48,19 @@ extension CUDABackend {
         min(256, max(32, (negatives / 4 + 31) / 32 * 32))
     }
 
-    private func checkSampledOperands(_ losses: Tensor, _ positiveLogits: Tensor, _ negativeLogits: Tensor,
-                                      _ targets: Tensor, _ negativeIDs: Tensor,
-                                      rows: Int, negatives: Int, rowsPerNegativeRow: Int) {
-        requireFloat32("sampled loss", losses, positiveLogits, negativeLogits)
+    /// Checks the operands and returns whether the logits are bfloat16 (the losses float32
+    /// either way); any other dtypes trap.
+    private func checkSampledOperands(_ operation: String, _ losses: Tensor, _ positiveLogits: Tensor,
+                                      _ negativeLogits: Tensor, _ targets: Tensor, _ negativeIDs: Tensor,
+                                      rows: Int, negatives: Int, rowsPerNegativeRow: Int) -> Bool {
+        let bfloat16: Bool
+        switch (losses.dtype, positiveLogits.dtype, negativeLogits.dtype) {
+        case (.float32, .float32, .float32): bfloat16 = false
+        case (.float32, .bfloat16, .bfloat16): bfloat16 = true
+        default:
+            preconditionFailure("CUDA backend: \(operation) does not take \(losses.dtype) losses with "
+                                + "\(positiveLogits.dtype) and \(negativeLogits.dtype) logits")
+        }
         precondition(losses.count >= rows && positiveLogits.count >= rows && negativeLogits.count >= rows * negatives,
                      "sampled loss: tensors smaller than \(rows) rows of \(negatives) negatives")
         precondition(targets.dtype == .int32 && targets.count >= rows, "sampled loss: need \(rows) int32 targets")
@@ -58,5 +69,6 @@ extension CUDABackend {
         let idRows = rows == 0 ? 0 : (rows - 1) / rowsPerNegativeRow + 1
         precondition(negativeIDs.dtype == .int32 && negativeIDs.count >= idRows * negatives,
                      "sampled loss: negative ids hold fewer than \(idRows) int32 rows of \(negatives)")
+        return bfloat16
     }
 }

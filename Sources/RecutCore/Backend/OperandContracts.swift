@@ -21,8 +21,10 @@ public enum OperandContracts {
                      "gathered dot: logits or hidden smaller than \(rows) rows")
         precondition(dimension > 0 && table.count % dimension == 0,
                      "gathered dot: table of \(table.count) elements is not rows of \(dimension)")
-        precondition(logits.dtype == hidden.dtype && hidden.dtype == table.dtype,
-                     "gathered dot: logits, hidden and table must share one dtype")
+        precondition(hidden.dtype == table.dtype
+                     && (logits.dtype == hidden.dtype || (hidden.dtype == .bfloat16 && logits.dtype == .float32)),
+                     "gathered dot: logits, hidden and table must share one dtype, or logits be float32 "
+                     + "beside bfloat16 hidden and table")
     }
 }
 

@@ -29,7 +29,7 @@ public final class CrossEntropyLoss: TrainingLoss {
             return 0
         }
         let logits = self.logits.view([n, columns], dtype: hidden.dtype, on: backend)
-        let losses = self.losses.view([n], dtype: hidden.dtype, on: backend)
+        let losses = self.losses.view([n], dtype: sizes.rowDType, on: backend)
         backend.matmul(logits, hidden, itemTable, rows: n, columns: columns, inner: d,
                        transposeA: false, transposeB: true, alpha: 1, beta: 0)
         backend.softmaxCrossEntropy(losses, logits: logits, targets: targets, rows: n, columns: columns,

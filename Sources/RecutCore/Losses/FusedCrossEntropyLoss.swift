@@ -36,7 +36,7 @@ public final class FusedCrossEntropyLoss: TrainingLoss {
             backend.fill(dH, with: 0)
             return 0
         }
-        let vectors = rowVectors.views(rows: n, dtype: hidden.dtype, on: backend)
+        let vectors = rowVectors.views(rows: n, dtype: sizes.rowDType, on: backend)
         backend.gatheredDotForward(vectors.positiveLogits, hidden: hidden, table: itemTable, ids: targets,
                                    rows: n, idsPerRow: 1, dimension: d)
         backend.fullLogSumExpForward(vectors.logSumExp, losses: vectors.losses, positiveLogits: vectors.positiveLogits,

@@ -1,5 +1,6 @@
 /// The three per-row vectors the fused losses keep between their passes: the positive
-/// logit, the log-sum-exp and the loss of each of the N rows (their only O(N) memory).
+/// logit, the log-sum-exp and the loss of each of the N rows (their only O(N) memory), in
+/// `LossSizes.rowDType` (float32 for bfloat16 operands).
 struct FusedRowVectors {
     /// Views of `rows` elements each, in one dtype.
     struct Views {

@@ -39,8 +39,8 @@ public final class FusedSampledCrossEntropyLoss: TrainingLoss {
             return 0
         }
         let rowsPerNegativeRow = negatives.rowsPerNegativeRow(positions: n)
-        negatives.checkLogQ(itemCount: sizes.itemCount, dtype: hidden.dtype)
-        let vectors = rowVectors.views(rows: n, dtype: hidden.dtype, on: backend)
+        negatives.checkLogQ(itemCount: sizes.itemCount, dtype: sizes.rowDType)
+        let vectors = rowVectors.views(rows: n, dtype: sizes.rowDType, on: backend)
         backend.gatheredDotForward(vectors.positiveLogits, hidden: hidden, table: itemTable, ids: targets,
                                    rows: n, idsPerRow: 1, dimension: d)
         backend.sampledLogSumExpForward(vectors.logSumExp, losses: vectors.losses,

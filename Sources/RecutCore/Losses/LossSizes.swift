@@ -1,4 +1,7 @@
 /// The sizes of one loss call (N positions, dimension d, C items), checked against the tensors.
+///
+/// H, E and dH share one dtype; dE shares it too, or is float32 for bfloat16 operands (the
+/// model's float32 master gradient, as `MixedPrecision` says).
 struct LossSizes {
     /// N, the number of positions (rows of H) the call covers.
     let positions: Int
@@ -6,6 +9,9 @@ struct LossSizes {
     let dimension: Int
     /// C, the number of items (E has C + 1 rows; row 0 is padding).
     let itemCount: Int
+    /// The dtype of the per-row vectors (losses, log-sum-exp, the fused losses' positive
+    /// logits) and of the log-q correction: float32 for bfloat16 operands, else theirs.
+    let rowDType: DType
 
     /// Reads the sizes and traps with a message naming the mismatch.
     init(hidden: Tensor, itemTable: Tensor, hiddenGradient: Tensor, itemTableGradient: Tensor,
@@ -22,10 +28,14 @@ struct LossSizes {
         precondition(targets.dtype == .int32 && targets.count >= positions,
                      "targets must be at least \(positions) int32 ids, not \(targets.count) \(targets.dtype)")
         precondition(hidden.dtype == itemTable.dtype && hidden.dtype == hiddenGradient.dtype
-                     && hidden.dtype == itemTableGradient.dtype,
-                     "hidden states, item table and their gradients must share one dtype")
+                     && (itemTableGradient.dtype == hidden.dtype
+                         || (hidden.dtype == .bfloat16 && itemTableGradient.dtype == .float32)),
+                     "hidden states, item table and their gradients must share one dtype, or be bfloat16 with "
+                     + "a float32 item-table gradient, not \(hidden.dtype), \(itemTable.dtype), "
+                     + "\(hiddenGradient.dtype), \(itemTableGradient.dtype)")
         self.positions = positions
         self.dimension = dimension
         self.itemCount = itemTable.shape[0] - 1
+        self.rowDType = hidden.dtype == .bfloat16 ? .float32 : hidden.dtype
     }
 }

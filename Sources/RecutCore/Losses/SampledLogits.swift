@@ -12,7 +12,7 @@ struct SampledLogits {
         let positive: Tensor
         /// [N, K]: H[n] · E[negative ids of n]; after the loss kernel, their gradient.
         let negative: Tensor
-        /// [N]: the per-row losses the kernel writes.
+        /// [N]: the per-row losses the kernel writes (`LossSizes.rowDType`).
         let losses: Tensor
         /// K.
         let negatives: Int
@@ -24,8 +24,11 @@ struct SampledLogits {
     private var negative = ScratchTensor()
     private var losses = ScratchTensor()
     /// The gathered negative rows E[ids] [rows of ids * K, d] of the matmul granularities,
-    /// reused for their gradient in the backward pass.
+    /// reused for their gradient in the backward pass when dE has E's dtype.
     private var gathered = ScratchTensor()
+    /// The gradient of the gathered rows in dE's dtype, when that differs from E's (the
+    /// float32 master gradient of a bfloat16 table).
+    private var gatheredGradient = ScratchTensor()
 
     /// Runs one sampled loss: counts the targets, scores the logits, lets `kernel` turn them
     /// into per-row losses and scaled gradients (its second argument is 1 / target count),
@@ -58,10 +61,10 @@ struct SampledLogits {
         let n = sizes.positions, d = sizes.dimension, k = negatives.countPerPosition
         let dtype = hidden.dtype
         let rowsPerNegativeRow = negatives.rowsPerNegativeRow(positions: n)
-        negatives.checkLogQ(itemCount: sizes.itemCount, dtype: dtype)
+        negatives.checkLogQ(itemCount: sizes.itemCount, dtype: sizes.rowDType)
         let scores = Scores(positive: positive.view([n], dtype: dtype, on: backend),
                             negative: negative.view([n, k], dtype: dtype, on: backend),
-                            losses: losses.view([n], dtype: dtype, on: backend),
+                            losses: losses.view([n], dtype: sizes.rowDType, on: backend),
                             negatives: k, rowsPerNegativeRow: rowsPerNegativeRow)
         backend.gatheredDotForward(scores.positive, hidden: hidden, table: itemTable, ids: targets,
                                    rows: n, idsPerRow: 1, dimension: d)
@@ -97,13 +100,14 @@ struct SampledLogits {
                                         hidden: hidden, table: itemTable, ids: negatives.ids,
                                         rows: n, idsPerRow: k, dimension: d)
         case .perBatch:
-            // The gathered rows serve dH first, then are overwritten by their own gradient.
+            // The gathered rows serve dH first, then their gradient takes their place.
             let rows = gathered.view([k, d], dtype: hidden.dtype, on: backend)
             backend.matmul(dH, scores.negative, rows, rows: n, columns: d, inner: k,
                            transposeA: false, transposeB: false, alpha: 1, beta: 1)
-            backend.matmul(rows, scores.negative, hidden, rows: k, columns: d, inner: n,
+            let rowGradient = gatheredRowGradient(backend: backend, rows: rows, dtype: dE.dtype)
+            backend.matmul(rowGradient, scores.negative, hidden, rows: k, columns: d, inner: n,
                            transposeA: true, transposeB: false, alpha: 1, beta: 0)
-            backend.embeddingBackward(dE, outputGradient: rows, ids: negatives.ids,
+            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.ids,
                                       count: k, dimension: d, skipping: 0)
         case .perSequence:
             let sequences = negatives.ids.shape[0], length = scores.rowsPerNegativeRow
@@ -112,13 +116,20 @@ struct SampledLogits {
                                   transposeA: false, transposeB: false, alpha: 1, beta: 1,
                                   batchCount: sequences, outputStride: length * d,
                                   aStride: length * k, bStride: k * d)
-            backend.batchedMatmul(rows, scores.negative, hidden, rows: k, columns: d, inner: length,
+            let rowGradient = gatheredRowGradient(backend: backend, rows: rows, dtype: dE.dtype)
+            backend.batchedMatmul(rowGradient, scores.negative, hidden, rows: k, columns: d, inner: length,
                                   transposeA: true, transposeB: false, alpha: 1, beta: 0,
                                   batchCount: sequences, outputStride: k * d,
                                   aStride: length * k, bStride: length * d)
-            backend.embeddingBackward(dE, outputGradient: rows, ids: negatives.ids,
+            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.ids,
                                       count: sequences * k, dimension: d, skipping: 0)
         }
+    }
+
+    /// Where the gradient of the gathered `rows` goes: over them when dE shares their dtype,
+    /// else into a buffer of dE's dtype, so that dE is summed from float32 rows.
+    private mutating func gatheredRowGradient(backend: any LossBackend, rows: Tensor, dtype: DType) -> Tensor {
+        dtype == rows.dtype ? rows : gatheredGradient.view(rows.shape, dtype: dtype, on: backend)
     }
 
     /// E[ids] into the reused gathered buffer.

@@ -15,7 +15,8 @@ extension SampledNegatives {
         }
     }
 
-    /// Checks that the log-q correction, if any, matches the item count and the logits' dtype.
+    /// Checks that the log-q correction, if any, matches the item count and `dtype` (the
+    /// per-row dtype of the loss, `LossSizes.rowDType`).
     func checkLogQ(itemCount: Int, dtype: DType) {
         switch logQ {
         case .perItem(let table):
