@@ -18,10 +18,11 @@ extension CUDABackend {
             : batch * heads * length * length
     }
 
+    /// float32 throughout, or bfloat16 qkv and output with float32 `saved` (MixedPrecision).
     public func attentionForward(_ output: Tensor, saved: Tensor, qkv: Tensor,
                                  batch: Int, length: Int, heads: Int, dimension: Int,
                                  dropout: Double, seed: UInt64) {
-        requireFloat32("attentionForward", output, saved, qkv)
+        let mixed = usesBFloat16("attentionForward", [("output", output), ("qkv", qkv)], saved: saved)
         checkAttention(output: output, saved: saved, qkv: qkv,
                        batch: batch, length: length, heads: heads, dimension: dimension, sharedRows: 1)
         guard batch > 0, length > 0 else { return }
@@ -31,20 +32,25 @@ extension CUDABackend {
             .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
         ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
         if usesFusedAttention(heads: heads, dimension: dimension) {
-            launch(.flashAttentionForward, grid: (tiles(length), heads, batch), block: (256, 1, 1),
+            launch(mixed ? .flashAttentionForwardBFloat16 : .flashAttentionForward,
+                   grid: (tiles(length), heads, batch), block: (256, 1, 1),
                    sharedBytes: 3 * 32 * fusedTilePitch(headSize) * 4, arguments)
         } else {
-            launch(.attentionForward, grid: (length, heads, batch), block: (128, 1, 1),
+            launch(mixed ? .attentionForwardBFloat16 : .attentionForward,
+                   grid: (length, heads, batch), block: (128, 1, 1),
                    sharedBytes: (length + headSize) * 4, arguments)
         }
     }
 
     /// Two passes without atomics: query rows first (saving D_i = sum_j P_ij dP_ij), then key rows.
+    /// float32 throughout, or bfloat16 qkv and gradients with float32 `saved` (MixedPrecision).
     public func attentionBackward(_ qkvGradient: Tensor, outputGradient: Tensor, qkv: Tensor,
                                   saved: Tensor,
                                   batch: Int, length: Int, heads: Int, dimension: Int,
                                   dropout: Double, seed: UInt64) {
-        requireFloat32("attentionBackward", qkvGradient, outputGradient, qkv, saved)
+        let mixed = usesBFloat16("attentionBackward",
+                                 [("qkvGradient", qkvGradient), ("outputGradient", outputGradient), ("qkv", qkv)],
+                                 saved: saved)
         checkAttention(output: outputGradient, saved: saved, qkv: qkv,
                        batch: batch, length: length, heads: heads, dimension: dimension, sharedRows: 2)
         precondition(qkvGradient.count >= batch * length * 3 * dimension, "attentionBackward: qkv gradient too small")
@@ -55,9 +61,11 @@ extension CUDABackend {
                 .address(qkvGradient.address), .address(saved.address), .address(outputGradient.address),
                 .address(qkv.address), .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
             ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
-            launch(.flashAttentionBackwardQuery, grid: (tiles(length), heads, batch), block: (256, 1, 1),
+            launch(mixed ? .flashAttentionBackwardQueryBFloat16 : .flashAttentionBackwardQuery,
+                   grid: (tiles(length), heads, batch), block: (256, 1, 1),
                    sharedBytes: 4 * 32 * fusedTilePitch(headSize) * 4, arguments)
-            launch(.flashAttentionBackwardKey, grid: (tiles(length), heads, batch), block: (256, 1, 1),
+            launch(mixed ? .flashAttentionBackwardKeyBFloat16 : .flashAttentionBackwardKey,
+                   grid: (tiles(length), heads, batch), block: (256, 1, 1),
                    sharedBytes: (4 * 32 * fusedTilePitch(headSize) + 2 * 32) * 4, arguments)
             return
         }
@@ -67,10 +75,23 @@ extension CUDABackend {
             .address(qkv.address), .address(saved.address),
             .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
         ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
-        launch(.attentionBackwardQuery, grid: (length, heads, batch), block: (128, 1, 1),
+        launch(mixed ? .attentionBackwardQueryBFloat16 : .attentionBackwardQuery,
+               grid: (length, heads, batch), block: (128, 1, 1),
                sharedBytes: (length + headSize) * 4, common)
-        launch(.attentionBackwardKey, grid: (length, heads, batch), block: (128, 1, 1),
+        launch(mixed ? .attentionBackwardKeyBFloat16 : .attentionBackwardKey,
+               grid: (length, heads, batch), block: (128, 1, 1),
                sharedBytes: (2 * length + headSize) * 4, common)
+    }
+
+    /// Whether `activations` (qkv, output and their gradients) are all bfloat16 rather than all
+    /// float32; `saved` is float32 either way, and any other mix fails.
+    private func usesBFloat16(_ operation: String, _ activations: [(name: String, tensor: Tensor)],
+                              saved: Tensor) -> Bool {
+        let dtypes = Set(activations.map(\.tensor.dtype))
+        if saved.dtype == .float32, dtypes == [.float32] { return false }
+        if saved.dtype == .float32, dtypes == [.bfloat16] { return true }
+        let described = (activations + [("saved", saved)]).map { "\($0.name) \($0.tensor.dtype)" }
+        preconditionFailure("CUDA backend: \(operation) does not take \(described.joined(separator: ", "))")
     }
 
     /// The row pitch, in floats, of the fused kernels' shared tiles (flash_attention.cu's tile_pitch):

@@ -101,6 +101,12 @@ enum Kernel: String, CaseIterable {
     case flashAttentionForward = "flash_attention_forward_f32"
     case flashAttentionBackwardQuery = "flash_attention_backward_query_f32"
     case flashAttentionBackwardKey = "flash_attention_backward_key_f32"
+    case attentionForwardBFloat16 = "attention_forward_bf16"
+    case attentionBackwardQueryBFloat16 = "attention_backward_query_bf16"
+    case attentionBackwardKeyBFloat16 = "attention_backward_key_bf16"
+    case flashAttentionForwardBFloat16 = "flash_attention_forward_bf16"
+    case flashAttentionBackwardQueryBFloat16 = "flash_attention_backward_query_bf16"
+    case flashAttentionBackwardKeyBFloat16 = "flash_attention_backward_key_bf16"
     case adamW = "adamw_f32"
     case softmaxCrossEntropy = "softmax_cross_entropy_f32"
     case sampledSoftmaxCrossEntropy = "sampled_softmax_cross_entropy_f32"
@@ -148,8 +154,12 @@ enum Kernel: String, CaseIterable {
             "layer_norm.cu"
         case .addBias, .biasBackward, .addBiasBFloat16, .biasBackwardBFloat16: "bias.cu"
         case .softmaxRows, .logSumExpRows: "row_reductions.cu"
-        case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey: "attention.cu"
-        case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey: "flash_attention.cu"
+        case .attentionForward, .attentionBackwardQuery, .attentionBackwardKey,
+             .attentionForwardBFloat16, .attentionBackwardQueryBFloat16, .attentionBackwardKeyBFloat16:
+            "attention.cu"
+        case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey,
+             .flashAttentionForwardBFloat16, .flashAttentionBackwardQueryBFloat16, .flashAttentionBackwardKeyBFloat16:
+            "flash_attention.cu"
         case .adamW: "adamw.cu"
         case .softmaxCrossEntropy, .softmaxCrossEntropyBFloat16: "softmax_cross_entropy.cu"
         case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy, .sampledSoftmaxCrossEntropyBFloat16,

@@ -6,6 +6,10 @@
 // the position the probability would have in a [batch, heads, length, length] tensor, as in
 // attention.cu and the CPU op, and recomputed, never stored.
 //
+// Each kernel has an all-float32 variant (_f32) and a mixed one (_bf16: qkv, output and
+// their gradients bfloat16, saved statistics float32, as in RecutCore's MixedPrecision);
+// both load into the same float tiles and registers and compute in float.
+//
 // Saved statistics, per (sequence, head, row): logSumExp [batch * heads * length], then
 // rowTerms D_i = sum_j P_ij dP_ij [batch * heads * length], written by the backward pass.
 //
@@ -19,6 +23,7 @@
 // so that lanes reading float4s of consecutive rows hit distinct banks.
 #include "block_reduce.cuh"
 #include "dropout_mask.cuh"
+#include "precision.cuh"
 
 #define TILE 32
 #define ROWS_PER_WARP 4
@@ -31,12 +36,14 @@ __device__ __forceinline__ int tile_pitch(int headSize) { return padded_head(hea
 
 // Copies TILE rows of a head (row stride `stride`) starting at `first` into shared memory
 // with row pitch `pitch`, zero-filling rows at or past `length` and the padding columns.
-__device__ __forceinline__ void load_tile(float *target, int pitch, const float *source, long long stride, int first,
+template <typename T>
+__device__ __forceinline__ void load_tile(float *target, int pitch, const T *source, long long stride, int first,
                                           int length, int headSize) {
     int padded = padded_head(headSize);
     for (int e = threadIdx.x; e < TILE * padded; e += blockDim.x) {
         int r = e / padded, c = e - r * padded;
-        target[r * pitch + c] = first + r < length && c < headSize ? source[(long long)(first + r) * stride + c] : 0.0f;
+        bool inside = first + r < length && c < headSize;
+        target[r * pitch + c] = inside ? load_float(source, (long long)(first + r) * stride + c) : 0.0f;
     }
 }
 
@@ -72,15 +79,16 @@ __device__ __forceinline__ void lane_columns(float (&values)[COLUMNS_PER_LANE], 
 }
 
 // Dynamic shared memory: 3 * TILE * tile_pitch(headSize) floats.
-extern "C" __global__ void flash_attention_forward_f32(float *output, float *saved, const float *qkv, int length,
-                                                       int heads, int dimension, double dropout,
-                                                       unsigned long long seed, float keepScale, float scale) {
+template <typename T>
+__device__ __forceinline__ void flash_attention_forward(T *output, float *saved, const T *qkv, int length, int heads,
+                                                        int dimension, double dropout, unsigned long long seed,
+                                                        float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
     int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
-    const float *base = qkv + (long long)b * length * stride + h * headSize;
+    const T *base = qkv + (long long)b * length * stride + h * headSize;
     float *queries = shared, *keys = shared + TILE * pitch, *values = shared + 2 * TILE * pitch;
     int firstRow = tile * TILE;
     load_tile(queries, pitch, base, stride, firstRow, length, headSize);
@@ -135,30 +143,44 @@ extern "C" __global__ void flash_attention_forward_f32(float *output, float *sav
     for (int r = 0; r < ROWS_PER_WARP; r++) {
         int i = firstRow + warp * ROWS_PER_WARP + r;
         if (i >= length) continue;
-        float *out = output + ((long long)b * length + i) * dimension + h * headSize;
+        T *out = output + ((long long)b * length + i) * dimension + h * headSize;
 #pragma unroll
         for (int t = 0; t < COLUMNS_PER_LANE; t++) {
             int c = lane + 32 * t;
-            if (c < headSize) out[c] = accumulator[r][t] / total[r];
+            if (c < headSize) store_float(out, c, accumulator[r][t] / total[r]);
         }
         if (lane == 0) saved[headIndex + i] = maximum[r] + logf(total[r]);
     }
 }
 
+extern "C" __global__ void flash_attention_forward_f32(float *output, float *saved, const float *qkv, int length,
+                                                       int heads, int dimension, double dropout,
+                                                       unsigned long long seed, float keepScale, float scale) {
+    flash_attention_forward(output, saved, qkv, length, heads, dimension, dropout, seed, keepScale, scale);
+}
+
+// qkv and output bfloat16, saved float32.
+extern "C" __global__ void flash_attention_forward_bf16(bf16 *output, float *saved, const bf16 *qkv, int length,
+                                                        int heads, int dimension, double dropout,
+                                                        unsigned long long seed, float keepScale, float scale) {
+    flash_attention_forward(output, saved, qkv, length, heads, dimension, dropout, seed, keepScale, scale);
+}
+
 // Backward, pass 1 of 2: the query gradient dQ_i = scale * sum_j dS_ij K_j with
 // dS_ij = P_ij (dP_ij - D_i), and the row terms D_i (saved for pass 2).
 // Dynamic shared memory: 4 * TILE * tile_pitch(headSize) floats.
-extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient, float *saved,
-                                                              const float *outputGradient, const float *qkv,
-                                                              int length, int heads, int dimension, double dropout,
-                                                              unsigned long long seed, float keepScale, float scale) {
+template <typename T>
+__device__ __forceinline__ void flash_attention_backward_query(T *qkvGradient, float *saved, const T *outputGradient,
+                                                               const T *qkv, int length, int heads, int dimension,
+                                                               double dropout, unsigned long long seed,
+                                                               float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
     int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
-    const float *base = qkv + (long long)b * length * stride + h * headSize;
-    const float *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
+    const T *base = qkv + (long long)b * length * stride + h * headSize;
+    const T *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
     float *queries = shared, *outputGradients = shared + TILE * pitch;
     float *keys = shared + 2 * TILE * pitch, *values = shared + 3 * TILE * pitch;
     int firstRow = tile * TILE;
@@ -220,31 +242,49 @@ extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient
     for (int r = 0; r < ROWS_PER_WARP; r++) {
         int i = firstRow + warp * ROWS_PER_WARP + r;
         if (i >= length) continue;
-        float *dq = qkvGradient + ((long long)b * length + i) * stride + h * headSize;
+        T *dq = qkvGradient + ((long long)b * length + i) * stride + h * headSize;
 #pragma unroll
         for (int t = 0; t < COLUMNS_PER_LANE; t++) {
             int c = lane + 32 * t;
-            if (c < headSize) dq[c] = scale * accumulator[r][t];
+            if (c < headSize) store_float(dq, c, scale * accumulator[r][t]);
         }
         if (lane == 0) rowTerms[headIndex + i] = rowTerm[r];
     }
+}
+
+extern "C" __global__ void flash_attention_backward_query_f32(float *qkvGradient, float *saved,
+                                                              const float *outputGradient, const float *qkv,
+                                                              int length, int heads, int dimension, double dropout,
+                                                              unsigned long long seed, float keepScale, float scale) {
+    flash_attention_backward_query(qkvGradient, saved, outputGradient, qkv, length, heads, dimension, dropout, seed,
+                                   keepScale, scale);
+}
+
+// qkv, qkvGradient and outputGradient bfloat16, saved float32.
+extern "C" __global__ void flash_attention_backward_query_bf16(bf16 *qkvGradient, float *saved,
+                                                               const bf16 *outputGradient, const bf16 *qkv,
+                                                               int length, int heads, int dimension, double dropout,
+                                                               unsigned long long seed, float keepScale, float scale) {
+    flash_attention_backward_query(qkvGradient, saved, outputGradient, qkv, length, heads, dimension, dropout, seed,
+                                   keepScale, scale);
 }
 
 // Backward, pass 2 of 2: the key and value gradients of key row j from the query rows
 // i >= j: dK_j = scale * sum_i dS_ij Q_i, dV_j = sum_i keep_ij P_ij dO_i.
 // Here warp w owns key rows 4w...4w+3 of the block's tile and lane l takes query l of each
 // query tile. Dynamic shared memory: 4 * TILE * tile_pitch(headSize) floats + 2 * TILE.
-extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, const float *saved,
-                                                            const float *outputGradient, const float *qkv,
-                                                            int length, int heads, int dimension, double dropout,
-                                                            unsigned long long seed, float keepScale, float scale) {
+template <typename T>
+__device__ __forceinline__ void flash_attention_backward_key(T *qkvGradient, const float *saved,
+                                                             const T *outputGradient, const T *qkv, int length,
+                                                             int heads, int dimension, double dropout,
+                                                             unsigned long long seed, float keepScale, float scale) {
     extern __shared__ float shared[];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
     int headSize = dimension / heads, pitch = tile_pitch(headSize), padded = padded_head(headSize);
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     long long stride = 3LL * dimension;
-    const float *base = qkv + (long long)b * length * stride + h * headSize;
-    const float *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
+    const T *base = qkv + (long long)b * length * stride + h * headSize;
+    const T *gradientBase = outputGradient + (long long)b * length * dimension + h * headSize;
     float *keys = shared, *values = shared + TILE * pitch;
     float *queries = shared + 2 * TILE * pitch, *outputGradients = shared + 3 * TILE * pitch;
     float *tileLogSumExp = shared + 4 * TILE * pitch, *tileRowTerms = tileLogSumExp + TILE;
@@ -307,15 +347,32 @@ extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, 
     for (int r = 0; r < ROWS_PER_WARP; r++) {
         int j = firstKey + warp * ROWS_PER_WARP + r;
         if (j >= length) continue;
-        float *dk = qkvGradient + ((long long)b * length + j) * stride + dimension + h * headSize;
-        float *dv = dk + dimension;
+        T *dk = qkvGradient + ((long long)b * length + j) * stride + dimension + h * headSize;
+        T *dv = dk + dimension;
 #pragma unroll
         for (int t = 0; t < COLUMNS_PER_LANE; t++) {
             int c = lane + 32 * t;
             if (c < headSize) {
-                dk[c] = scale * keyAccumulator[r][t];
-                dv[c] = valueAccumulator[r][t];
+                store_float(dk, c, scale * keyAccumulator[r][t]);
+                store_float(dv, c, valueAccumulator[r][t]);
             }
         }
     }
+}
+
+extern "C" __global__ void flash_attention_backward_key_f32(float *qkvGradient, const float *saved,
+                                                            const float *outputGradient, const float *qkv,
+                                                            int length, int heads, int dimension, double dropout,
+                                                            unsigned long long seed, float keepScale, float scale) {
+    flash_attention_backward_key(qkvGradient, saved, outputGradient, qkv, length, heads, dimension, dropout, seed,
+                                 keepScale, scale);
+}
+
+// qkv, qkvGradient and outputGradient bfloat16, saved float32.
+extern "C" __global__ void flash_attention_backward_key_bf16(bf16 *qkvGradient, const float *saved,
+                                                             const bf16 *outputGradient, const bf16 *qkv,
+                                                             int length, int heads, int dimension, double dropout,
+                                                             unsigned long long seed, float keepScale, float scale) {
+    flash_attention_backward_key(qkvGradient, saved, outputGradient, qkv, length, heads, dimension, dropout, seed,
+                                 keepScale, scale);
 }
