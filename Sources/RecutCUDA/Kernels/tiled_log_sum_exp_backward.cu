@@ -4,6 +4,7 @@
 // and multiplied by the other operand, once owned by rows (dH) and once owned by columns
 // (dE). A tile whose weights are all dropped by the filter is skipped whole.
 #include "fused_tiles.cuh"
+#include "fused_tiles_bf16.cuh"
 
 // Stores the transposed weight tile: weights[s][f] for the block's fixed entries f and
 // sweeping entries s; says (for the whole block) whether any weight counts.
@@ -132,4 +133,154 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
                 if (myIDs[i] >= 0 && column < dimension && out[c][i][e] != 0.0f)
                     atomicAdd(tableGradient + (long long)myIDs[i] * dimension + column, scale * out[c][i][e]);
             }
+}
+
+// Whether any of a warp's weights keeps its 16 x 64 tile (fused_weight_counts, warp by warp).
+__device__ __forceinline__ bool fused_warp_counts(const float weights[8][4], const FusedColumns &columns,
+                                                  float threshold) {
+    bool counts = false;
+#pragma unroll
+    for (int n = 0; n < 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) counts = counts || fused_weight_counts(weights[n][e], columns, threshold);
+    return __ballot_sync(0xffffffffu, counts) != 0u;
+}
+
+// The bfloat16 twin of tiled_hidden_gradient_f32 (hidden, table and hiddenGradient bfloat16;
+// logSumExp float32) on tensor cores, same grid: block (x, y) of 4 warps owns row tile x of
+// group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in registers. A
+// warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter.
+extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
+                                                      const bf16 *hidden, const bf16 *table, const int *targets,
+                                                      const int *ids, const float *logQ, int logQMode,
+                                                      float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                      int dimension, long long tableRows, float scale,
+                                                      float threshold) {
+    __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
+    __shared__ float sweepShifts[FUSED_TILE];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
+    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
+    long long rowStart = groupFirst + (long long)blockIdx.x * FUSED_TILE;
+    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
+    if (threadIdx.x < FUSED_TILE) {
+        long long row = rowStart + threadIdx.x;
+        fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
+    }
+    __syncthreads();
+    unsigned fragments[FUSED_BF16_STEPS][4];
+    fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
+    int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
+    int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
+    float myLogSumExp[2] = {myTargets[0] != 0 ? logSumExp[myRows[0]] : 0.0f,
+                            myTargets[1] != 0 ? logSumExp[myRows[1]] : 0.0f};
+    float out[2 * FUSED_BF16_STEPS][4] = {};
+    int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
+    for (int tile = 0; tile < tileCount; tile++) {
+        int j0 = tile * FUSED_TILE;
+        __syncthreads();
+        if (threadIdx.x < FUSED_TILE) {
+            int id = fused_column_id(cols, j0 + threadIdx.x);
+            sweepRows[threadIdx.x] = id;
+            sweepShifts[threadIdx.x] = id >= 0 ? fused_column_shift(cols, j0 + threadIdx.x, id) : 0.0f;
+        }
+        __syncthreads();
+        fused_load_sweep(sweepTile, table, sweepRows, dimension);
+        __syncthreads();
+        float w[8][4];
+        fused_mma_logits(w, fragments, sweepTile, dimension);
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
+                w[n][e] = fused_bf16_weight(w[n][e], myTargets[half], myLogSumExp[half], sweepRows[s], sweepShifts[s],
+                                            ids != nullptr, threshold);
+            }
+        if (!fused_warp_counts(w, cols, threshold)) continue;
+        fused_mma_weighted_sum(out, w, sweepTile, dimension);
+    }
+#pragma unroll
+    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+        if (8 * m >= dimension) break;
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            if (myRows[half] < 0) continue;
+            long long index = (long long)myRows[half] * dimension + 8 * m + 2 * t;
+            *reinterpret_cast<unsigned *>(hiddenGradient + index) =
+                fused_pack_bf16(scale * out[m][2 * half], scale * out[m][2 * half + 1]);
+        }
+    }
+}
+
+// The bfloat16 twin of tiled_table_gradient_f32 (hidden and table bfloat16; tableGradient and
+// logSumExp float32) on tensor cores, same grid: block (x, y, z) of 4 warps owns column tile x
+// of group y and sweeps the row tiles of split z; warp w holds columns 16w..16w+15 (their
+// table rows) as A fragments and their gradient in registers, added with float atomics.
+extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const float *logSumExp,
+                                                     const bf16 *hidden, const bf16 *table, const int *targets,
+                                                     const int *ids, const float *logQ, int logQMode,
+                                                     float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                     int dimension, long long tableRows, float scale,
+                                                     float threshold, int rowTilesPerSplit) {
+    __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE], sweepTargets[FUSED_TILE];
+    __shared__ float sweepLogSumExp[FUSED_TILE];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
+    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
+    int j0 = blockIdx.x * FUSED_TILE;
+    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
+    if (threadIdx.x < FUSED_TILE) fixedRows[threadIdx.x] = fused_column_id(cols, j0 + threadIdx.x);
+    __syncthreads();
+    unsigned fragments[FUSED_BF16_STEPS][4];
+    fused_fixed_fragments(fragments, table, fixedRows, dimension);
+    int myColumns[2] = {16 * warp + g, 16 * warp + g + 8};
+    int myIDs[2] = {fixedRows[myColumns[0]], fixedRows[myColumns[1]]};
+    float myShifts[2];
+#pragma unroll
+    for (int half = 0; half < 2; half++)
+        myShifts[half] = myIDs[half] >= 0 ? fused_column_shift(cols, j0 + myColumns[half], myIDs[half]) : 0.0f;
+    float out[2 * FUSED_BF16_STEPS][4] = {};
+    int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
+    int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
+    for (int tile = firstTile; tile < endTile; tile++) {
+        long long rowStart = groupFirst + (long long)tile * FUSED_TILE;
+        __syncthreads();
+        if (threadIdx.x < FUSED_TILE) {
+            long long row = rowStart + threadIdx.x;
+            int index = row < groupEnd ? (int)row : -1, target = index >= 0 ? targets[index] : 0;
+            sweepRows[threadIdx.x] = index;
+            sweepTargets[threadIdx.x] = target;
+            sweepLogSumExp[threadIdx.x] = target != 0 ? logSumExp[index] : 0.0f;
+        }
+        __syncthreads();
+        fused_load_sweep(sweepTile, hidden, sweepRows, dimension);
+        __syncthreads();
+        float w[8][4];
+        fused_mma_logits(w, fragments, sweepTile, dimension);
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
+                w[n][e] = fused_bf16_weight(w[n][e], sweepTargets[s], sweepLogSumExp[s], myIDs[half], myShifts[half],
+                                            ids != nullptr, threshold);
+            }
+        if (!fused_warp_counts(w, cols, threshold)) continue;
+        fused_mma_weighted_sum(out, w, sweepTile, dimension);
+    }
+#pragma unroll
+    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+        if (8 * m >= dimension) break;
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            if (myIDs[half] < 0) continue;
+            float *destination = tableGradient + (long long)myIDs[half] * dimension + 8 * m + 2 * t;
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+                if (out[m][2 * half + e] != 0.0f) atomicAdd(destination + e, scale * out[m][2 * half + e]);
+        }
+    }
 }

@@ -1,0 +1,124 @@
+// Tensor-core tiles of the fused passes for bfloat16 hidden states and tables (see
+// fused_tiles.cuh for the columns and weights they share with the float32 tiles). A block of
+// 4 warps owns 64 fixed-side entries, 16 per warp, and sweeps tiles of 64 entries of the other
+// side through shared memory; products run on mma.sync m16n8k16 (bfloat16 in, float32
+// accumulation). The fixed side stays in registers as A fragments over all of d (a multiple
+// of 16 up to FUSED_MAX_DIMENSION).
+//
+// Fragments (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type"), with
+// g = lane / 4 and t = lane % 4, two bfloat16 per 32-bit register, the lower index in the low half:
+//   A (16 x 16, row-major): a[0] = (g, 2t..2t+1), a[1] = (g + 8, 2t..), a[2] = (g, 2t + 8..), a[3] = (g + 8, 2t + 8..)
+//   B (16 x 8, column-major): b[0] = (k 2t..2t+1, n g), b[1] = (k 2t + 8..2t + 9, n g)
+//   C (16 x 8, float): c[0], c[1] = (g, 2t..2t+1), c[2], c[3] = (g + 8, 2t..2t+1)
+#pragma once
+#include "fused_tiles.cuh"
+#include "precision.cuh"
+
+#define FUSED_BF16_THREADS 128
+#define FUSED_BF16_STEPS (FUSED_MAX_DIMENSION / 16)
+// Halves per shared row: 128 + 8, so that the 32-bit fragment reads of a warp hit 32 distinct banks.
+#define FUSED_BF16_STRIDE (FUSED_MAX_DIMENSION + 8)
+
+// d[0..3] += A B over one 16 x 8 x 16 step.
+__device__ __forceinline__ void fused_mma(float d[4], const unsigned a[4], unsigned b0, unsigned b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Two floats rounded to bfloat16 (to nearest, ties to even) and packed, low in the low half.
+__device__ __forceinline__ unsigned fused_pack_bf16(float low, float high) {
+    unsigned packed;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(high), "f"(low));
+    return packed;
+}
+
+// The A fragments of this warp's 16 fixed entries rows[16 warp + i] over all of d, read from
+// global memory (zeros for rows < 0).
+__device__ __forceinline__ void fused_fixed_fragments(unsigned fragments[FUSED_BF16_STEPS][4], const bf16 *source,
+                                                      const int *rows, int dimension) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    int top = rows[16 * warp + g], bottom = rows[16 * warp + g + 8];
+    const unsigned *topWords = reinterpret_cast<const unsigned *>(source + (long long)max(top, 0) * dimension);
+    const unsigned *bottomWords = reinterpret_cast<const unsigned *>(source + (long long)max(bottom, 0) * dimension);
+#pragma unroll
+    for (int step = 0; step < FUSED_BF16_STEPS; step++) {
+        bool inside = 16 * step < dimension;
+        fragments[step][0] = inside && top >= 0 ? topWords[8 * step + t] : 0u;
+        fragments[step][1] = inside && bottom >= 0 ? bottomWords[8 * step + t] : 0u;
+        fragments[step][2] = inside && top >= 0 ? topWords[8 * step + 4 + t] : 0u;
+        fragments[step][3] = inside && bottom >= 0 ? bottomWords[8 * step + 4 + t] : 0u;
+    }
+}
+
+// tile[i][0..d) = source[rows[i]] for the 64 sweeping entries (zeros for rows < 0), 16 bytes
+// per load (rows start on 32-byte boundaries since d is a multiple of 16).
+__device__ __forceinline__ void fused_load_sweep(unsigned short (*tile)[FUSED_BF16_STRIDE], const bf16 *source,
+                                                 const int *rows, int dimension) {
+    int vectors = dimension / 8;
+    for (int e = threadIdx.x; e < FUSED_TILE * vectors; e += FUSED_BF16_THREADS) {
+        int i = e / vectors, c = e - i * vectors, row = rows[i];
+        uint4 value = make_uint4(0u, 0u, 0u, 0u);
+        if (row >= 0) value = reinterpret_cast<const uint4 *>(source + (long long)row * dimension)[c];
+        *reinterpret_cast<uint4 *>(&tile[i][8 * c]) = value;
+    }
+}
+
+// logits[n][.] = the warp's 16 x 64 logit tile: logits[n][0..1] pair fixed entry g with
+// sweeping entries 8n + 2t, 8n + 2t + 1; logits[n][2..3] the same for fixed entry g + 8.
+__device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsigned fragments[FUSED_BF16_STEPS][4],
+                                                 const unsigned short (*tile)[FUSED_BF16_STRIDE], int dimension) {
+    int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int n = 0; n < 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) logits[n][e] = 0.0f;
+#pragma unroll
+    for (int step = 0; step < FUSED_BF16_STEPS; step++) {
+        if (16 * step >= dimension) break;
+#pragma unroll
+        for (int n = 0; n < 8; n++) {
+            const unsigned short *column = &tile[8 * n + g][16 * step + 2 * t];
+            fused_mma(logits[n], fragments[step], *reinterpret_cast<const unsigned *>(column),
+                      *reinterpret_cast<const unsigned *>(column + 8));
+        }
+    }
+}
+
+// out[m][.] += the warp's 16 x 64 weights (laid out as the logits) times tile[0..64)[0..d):
+// out[m][0..1] are dimensions 8m + 2t, 8m + 2t + 1 of fixed entry g, out[m][2..3] of g + 8.
+// The weights turn into A fragments in registers (rounded to bfloat16); the B fragments pair
+// two sweeping entries of one dimension.
+__device__ __forceinline__ void fused_mma_weighted_sum(float out[2 * FUSED_BF16_STEPS][4], const float weights[8][4],
+                                                       const unsigned short (*tile)[FUSED_BF16_STRIDE],
+                                                       int dimension) {
+    int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int step = 0; step < 4; step++) {
+        unsigned a[4] = {fused_pack_bf16(weights[2 * step][0], weights[2 * step][1]),
+                         fused_pack_bf16(weights[2 * step][2], weights[2 * step][3]),
+                         fused_pack_bf16(weights[2 * step + 1][0], weights[2 * step + 1][1]),
+                         fused_pack_bf16(weights[2 * step + 1][2], weights[2 * step + 1][3])};
+        int k = 16 * step + 2 * t;
+#pragma unroll
+        for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+            if (8 * m >= dimension) break;
+            int c = 8 * m + g;
+            unsigned b0 = (unsigned)tile[k][c] | ((unsigned)tile[k + 1][c] << 16);
+            unsigned b1 = (unsigned)tile[k + 8][c] | ((unsigned)tile[k + 9][c] << 16);
+            fused_mma(out[m], a, b0, b1);
+        }
+    }
+}
+
+// The softmax weight of one logit (fused_weight with the row's target and log-sum-exp and the
+// column's id and log-q shift at hand): 0 for padding rows (target 0) and missing or excluded
+// columns; full catalog p - [id = target]; sampled p, dropped below the threshold.
+__device__ __forceinline__ float fused_bf16_weight(float logit, int target, float logSumExp, int id, float shift,
+                                                   bool sampled, float threshold) {
+    if (target == 0 || id < 0 || (sampled && id == target)) return 0.0f;
+    float p = expf(logit - shift - logSumExp);
+    if (!sampled) return id == target ? p - 1.0f : p;
+    return p >= threshold ? p : 0.0f;
+}
