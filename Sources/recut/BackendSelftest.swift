@@ -106,7 +106,10 @@ final class BackendSelftest {
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
-            if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
+            if let fusedSubject = subject as? any FusedLossBackend {
+                checkFusedLosses(fusedSubject)
+                checkBFloat16FusedTiles(fusedSubject)
+            }
             checkTrainingStep(lossSubject)
         }
         if let rankingSubject = subject as? any RankingBackend { checkRanking(rankingSubject) }
