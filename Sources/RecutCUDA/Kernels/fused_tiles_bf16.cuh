@@ -65,11 +65,38 @@ __device__ __forceinline__ void fused_load_sweep(unsigned short (*tile)[FUSED_BF
     }
 }
 
+// The shared-memory address of a pointer into shared memory, for ldmatrix.
+__device__ __forceinline__ unsigned fused_shared_address(const void *pointer) {
+    unsigned address;
+    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }"
+        : "=r"(address)
+        : "l"((unsigned long long)pointer));
+    return address;
+}
+
+// Four 8 x 8 bfloat16 matrices from shared memory; lane l gives the address of row l % 8 of
+// matrix l / 8 and receives (row l / 4, columns 2 (l % 4)..+1) of each, or with `transpose`
+// (rows 2 (l % 4)..+1, column l / 4).
+__device__ __forceinline__ void fused_ldmatrix(unsigned r[4], const unsigned short *row) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(fused_shared_address(row)));
+}
+
+__device__ __forceinline__ void fused_ldmatrix_transposed(unsigned r[4], const unsigned short *row) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(fused_shared_address(row)));
+}
+
 // logits[n][.] = the warp's 16 x 64 logit tile: logits[n][0..1] pair fixed entry g with
-// sweeping entries 8n + 2t, 8n + 2t + 1; logits[n][2..3] the same for fixed entry g + 8.
+// sweeping entries 8n + 2t, 8n + 2t + 1; logits[n][2..3] the same for fixed entry g + 8. One
+// ldmatrix gives the B fragments of two n-tiles: matrices (rows 8n.., dims 16 step..),
+// (8n.., 16 step + 8..), (8n + 8.., 16 step..), (8n + 8.., 16 step + 8..).
 __device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsigned fragments[FUSED_BF16_STEPS][4],
                                                  const unsigned short (*tile)[FUSED_BF16_STRIDE], int dimension) {
-    int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    int lane = threadIdx.x & 31, matrix = lane >> 3;
+    int rowOffset = (lane & 7) + (matrix >> 1) * 8, columnOffset = (matrix & 1) * 8;
 #pragma unroll
     for (int n = 0; n < 8; n++)
 #pragma unroll
@@ -78,47 +105,60 @@ __device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsig
     for (int step = 0; step < FUSED_BF16_STEPS; step++) {
         if (16 * step >= dimension) break;
 #pragma unroll
-        for (int n = 0; n < 8; n++) {
-            const unsigned short *column = &tile[8 * n + g][16 * step + 2 * t];
-            fused_mma(logits[n], fragments[step], *reinterpret_cast<const unsigned *>(column),
-                      *reinterpret_cast<const unsigned *>(column + 8));
+        for (int n = 0; n < 8; n += 2) {
+            unsigned b[4];
+            fused_ldmatrix(b, &tile[8 * n + rowOffset][16 * step + columnOffset]);
+            fused_mma(logits[n], fragments[step], b[0], b[1]);
+            fused_mma(logits[n + 1], fragments[step], b[2], b[3]);
         }
     }
 }
 
 // out[m][.] += the warp's 16 x 64 weights (laid out as the logits) times tile[0..64)[0..d):
 // out[m][0..1] are dimensions 8m + 2t, 8m + 2t + 1 of fixed entry g, out[m][2..3] of g + 8.
-// The weights turn into A fragments in registers (rounded to bfloat16); the B fragments pair
-// two sweeping entries of one dimension.
+// The weights turn into A fragments in registers (rounded to bfloat16); one transposing
+// ldmatrix gives the B fragments of two n-tiles: matrices (sweeping rows 16 step.., dims 8m..),
+// (16 step + 8.., 8m..), (16 step.., 8m + 8..), (16 step + 8.., 8m + 8..).
 __device__ __forceinline__ void fused_mma_weighted_sum(float out[2 * FUSED_BF16_STEPS][4], const float weights[8][4],
                                                        const unsigned short (*tile)[FUSED_BF16_STRIDE],
                                                        int dimension) {
-    int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    int lane = threadIdx.x & 31, matrix = lane >> 3;
+    int rowOffset = (lane & 7) + (matrix & 1) * 8, columnOffset = (matrix >> 1) * 8;
 #pragma unroll
     for (int step = 0; step < 4; step++) {
         unsigned a[4] = {fused_pack_bf16(weights[2 * step][0], weights[2 * step][1]),
                          fused_pack_bf16(weights[2 * step][2], weights[2 * step][3]),
                          fused_pack_bf16(weights[2 * step + 1][0], weights[2 * step + 1][1]),
                          fused_pack_bf16(weights[2 * step + 1][2], weights[2 * step + 1][3])};
-        int k = 16 * step + 2 * t;
 #pragma unroll
-        for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+        for (int m = 0; m < 2 * FUSED_BF16_STEPS; m += 2) {
             if (8 * m >= dimension) break;
-            int c = 8 * m + g;
-            unsigned b0 = (unsigned)tile[k][c] | ((unsigned)tile[k + 1][c] << 16);
-            unsigned b1 = (unsigned)tile[k + 8][c] | ((unsigned)tile[k + 9][c] << 16);
-            fused_mma(out[m], a, b0, b1);
+            unsigned b[4];
+            fused_ldmatrix_transposed(b, &tile[16 * step + rowOffset][8 * m + columnOffset]);
+            fused_mma(out[m], a, b[0], b[1]);
+            fused_mma(out[m + 1], a, b[2], b[3]);
         }
     }
 }
 
-// The softmax weight of one logit (fused_weight with the row's target and log-sum-exp and the
-// column's id and log-q shift at hand): 0 for padding rows (target 0) and missing or excluded
-// columns; full catalog p - [id = target]; sampled p, dropped below the threshold.
-__device__ __forceinline__ float fused_bf16_weight(float logit, int target, float logSumExp, int id, float shift,
+// 2^x on the special-function unit (2^-inf = 0); the bfloat16 passes work in base 2.
+__device__ __forceinline__ float fused_exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
+
+#define FUSED_POSITIVE_INFINITY __int_as_float(0x7f800000)
+#define FUSED_LOG2E 1.4426950408889634f
+#define FUSED_LN2 0.6931471805599453f
+
+// The softmax weight of one logit in base 2: logit2 = log2(e) logit; shift2 = log2(e) times
+// the column's log-q shift, +inf for a missing column; logSumExp2 = log2(e) times the row's
+// log-sum-exp, +inf for a padding row (so that p = 0 for both). Full catalog p - [id =
+// target]; sampled p, 0 at the row's target and below the threshold.
+__device__ __forceinline__ float fused_bf16_weight(float logit2, float shift2, float logSumExp2, bool isTarget,
                                                    bool sampled, float threshold) {
-    if (target == 0 || id < 0 || (sampled && id == target)) return 0.0f;
-    float p = expf(logit - shift - logSumExp);
-    if (!sampled) return id == target ? p - 1.0f : p;
-    return p >= threshold ? p : 0.0f;
+    float p = fused_exp2(logit2 - shift2 - logSumExp2);
+    if (!sampled) return isTarget ? p - 1.0f : p;
+    return isTarget || p < threshold ? 0.0f : p;
 }

@@ -173,8 +173,8 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
     fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
     int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
     int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
-    float myLogSumExp[2] = {myTargets[0] != 0 ? logSumExp[myRows[0]] : 0.0f,
-                            myTargets[1] != 0 ? logSumExp[myRows[1]] : 0.0f};
+    float myLogSumExp2[2] = {myTargets[0] != 0 ? FUSED_LOG2E * logSumExp[myRows[0]] : FUSED_POSITIVE_INFINITY,
+                             myTargets[1] != 0 ? FUSED_LOG2E * logSumExp[myRows[1]] : FUSED_POSITIVE_INFINITY};
     float out[2 * FUSED_BF16_STEPS][4] = {};
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
     for (int tile = 0; tile < tileCount; tile++) {
@@ -183,7 +183,8 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
             sweepRows[threadIdx.x] = id;
-            sweepShifts[threadIdx.x] = id >= 0 ? fused_column_shift(cols, j0 + threadIdx.x, id) : 0.0f;
+            sweepShifts[threadIdx.x] =
+                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
         }
         __syncthreads();
         fused_load_sweep(sweepTile, table, sweepRows, dimension);
@@ -195,7 +196,8 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
-                w[n][e] = fused_bf16_weight(w[n][e], myTargets[half], myLogSumExp[half], sweepRows[s], sweepShifts[s],
+                bool isTarget = ids ? sweepRows[s] == myTargets[half] : j0 + s + 1 == myTargets[half];
+                w[n][e] = fused_bf16_weight(FUSED_LOG2E * w[n][e], sweepShifts[s], myLogSumExp2[half], isTarget,
                                             ids != nullptr, threshold);
             }
         if (!fused_warp_counts(w, cols, threshold)) continue;
@@ -226,7 +228,7 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
                                                      float threshold, int rowTilesPerSplit) {
     __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE], sweepTargets[FUSED_TILE];
-    __shared__ float sweepLogSumExp[FUSED_TILE];
+    __shared__ float sweepLogSumExp2[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
     long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
@@ -238,10 +240,11 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
     fused_fixed_fragments(fragments, table, fixedRows, dimension);
     int myColumns[2] = {16 * warp + g, 16 * warp + g + 8};
     int myIDs[2] = {fixedRows[myColumns[0]], fixedRows[myColumns[1]]};
-    float myShifts[2];
+    float myShifts2[2];
 #pragma unroll
     for (int half = 0; half < 2; half++)
-        myShifts[half] = myIDs[half] >= 0 ? fused_column_shift(cols, j0 + myColumns[half], myIDs[half]) : 0.0f;
+        myShifts2[half] = myIDs[half] >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + myColumns[half], myIDs[half])
+                                           : FUSED_POSITIVE_INFINITY;
     float out[2 * FUSED_BF16_STEPS][4] = {};
     int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
     int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
@@ -253,7 +256,7 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
             int index = row < groupEnd ? (int)row : -1, target = index >= 0 ? targets[index] : 0;
             sweepRows[threadIdx.x] = index;
             sweepTargets[threadIdx.x] = target;
-            sweepLogSumExp[threadIdx.x] = target != 0 ? logSumExp[index] : 0.0f;
+            sweepLogSumExp2[threadIdx.x] = target != 0 ? FUSED_LOG2E * logSumExp[index] : FUSED_POSITIVE_INFINITY;
         }
         __syncthreads();
         fused_load_sweep(sweepTile, hidden, sweepRows, dimension);
@@ -265,8 +268,8 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
-                w[n][e] = fused_bf16_weight(w[n][e], sweepTargets[s], sweepLogSumExp[s], myIDs[half], myShifts[half],
-                                            ids != nullptr, threshold);
+                w[n][e] = fused_bf16_weight(FUSED_LOG2E * w[n][e], myShifts2[half], sweepLogSumExp2[s],
+                                            myIDs[half] == sweepTargets[s], ids != nullptr, threshold);
             }
         if (!fused_warp_counts(w, cols, threshold)) continue;
         fused_mma_weighted_sum(out, w, sweepTile, dimension);

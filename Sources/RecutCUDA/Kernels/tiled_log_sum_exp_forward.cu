@@ -125,36 +125,38 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
             sweepRows[threadIdx.x] = id;
-            sweepShifts[threadIdx.x] = id >= 0 ? fused_column_shift(cols, j0 + threadIdx.x, id) : 0.0f;
+            sweepShifts[threadIdx.x] =
+                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
         }
         __syncthreads();
         fused_load_sweep(sweepTile, table, sweepRows, dimension);
         __syncthreads();
         float logits[8][4];
         fused_mma_logits(logits, fragments, sweepTile, dimension);
+        float shifts[16];
+#pragma unroll
+        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[8 * (k >> 1) + 2 * t + (k & 1)];
 #pragma unroll
         for (int half = 0; half < 2; half++) {
             float z[16], tileMaximum = RECUT_NEGATIVE_INFINITY;
 #pragma unroll
-            for (int n = 0; n < 8; n++)
-#pragma unroll
-                for (int e = 0; e < 2; e++) {
-                    int s = 8 * n + 2 * t + e, id = sweepRows[s];
-                    bool counts = id >= 0 && !(ids && id == myTargets[half]);
-                    z[2 * n + e] = counts ? logits[n][2 * half + e] - sweepShifts[s] : RECUT_NEGATIVE_INFINITY;
-                    tileMaximum = fmaxf(tileMaximum, z[2 * n + e]);
-                }
+            for (int k = 0; k < 16; k++) {
+                z[k] = FUSED_LOG2E * logits[k >> 1][2 * half + (k & 1)] - shifts[k];
+                if (ids && sweepRows[8 * (k >> 1) + 2 * t + (k & 1)] == myTargets[half]) z[k] = RECUT_NEGATIVE_INFINITY;
+                tileMaximum = fmaxf(tileMaximum, z[k]);
+            }
             float top = fmaxf(maxima[half], tileMaximum);
             if (top == RECUT_NEGATIVE_INFINITY) continue;
             float partial = 0.0f;
 #pragma unroll
-            for (int k = 0; k < 16; k++) partial += expf(z[k] - top);
-            sums[half] = sums[half] * expf(maxima[half] - top) + partial;
+            for (int k = 0; k < 16; k++) partial += fused_exp2(z[k] - top);
+            sums[half] = sums[half] * fused_exp2(maxima[half] - top) + partial;
             maxima[half] = top;
         }
     }
 #pragma unroll
     for (int half = 0; half < 2; half++) {
+        maxima[half] *= FUSED_LN2;
         for (int offset = 1; offset < 4; offset <<= 1) {
             float otherMaximum = __shfl_xor_sync(0xffffffffu, maxima[half], offset);
             float otherSum = __shfl_xor_sync(0xffffffffu, sums[half], offset);
