@@ -152,13 +152,27 @@ __device__ __forceinline__ float fused_exp2(float x) {
 #define FUSED_LOG2E 1.4426950408889634f
 #define FUSED_LN2 0.6931471805599453f
 
-// The softmax weight of one logit in base 2: logit2 = log2(e) logit; shift2 = log2(e) times
-// the column's log-q shift, +inf for a missing column; logSumExp2 = log2(e) times the row's
-// log-sum-exp, +inf for a padding row (so that p = 0 for both). Full catalog p - [id =
-// target]; sampled p, 0 at the row's target and below the threshold.
-__device__ __forceinline__ float fused_bf16_weight(float logit2, float shift2, float logSumExp2, bool isTarget,
-                                                   bool sampled, float threshold) {
-    float p = fused_exp2(logit2 - shift2 - logSumExp2);
-    if (!sampled) return isTarget ? p - 1.0f : p;
-    return isTarget || p < threshold ? 0.0f : p;
+// Turns a warp's 16 x 64 tile of base-2 exponents x = log2(e) (logit - shift - logSumExp)
+// (-inf for missing columns and padding rows) into softmax weights p = 2^x: full catalog
+// p - [id = target], sampled p, 0 at the row's target and below the threshold. Bit 4n + e of
+// targetMask marks the row's target at w[n][e]. Returns false, leaving w as it was, when the
+// whole warp's tile falls below the filter: no exponent reaches log2(threshold) and (full
+// catalog) no target is among it; the test needs no exponentials.
+__device__ __forceinline__ bool fused_bf16_weights(float w[8][4], unsigned targetMask, bool sampled, float threshold,
+                                                   float log2Threshold) {
+    bool keeps = !sampled && targetMask != 0u;
+#pragma unroll
+    for (int n = 0; n < 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) keeps = keeps || w[n][e] >= log2Threshold;
+    if (__ballot_sync(0xffffffffu, keeps) == 0u) return false;
+#pragma unroll
+    for (int n = 0; n < 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            bool isTarget = ((targetMask >> (4 * n + e)) & 1u) != 0u;
+            float p = fused_exp2(w[n][e]);
+            w[n][e] = sampled ? (isTarget || p < threshold ? 0.0f : p) : (isTarget ? p - 1.0f : p);
+        }
+    return true;
 }

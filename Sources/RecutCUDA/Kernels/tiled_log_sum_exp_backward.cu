@@ -135,21 +135,11 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
             }
 }
 
-// Whether any of a warp's weights keeps its 16 x 64 tile (fused_weight_counts, warp by warp).
-__device__ __forceinline__ bool fused_warp_counts(const float weights[8][4], const FusedColumns &columns,
-                                                  float threshold) {
-    bool counts = false;
-#pragma unroll
-    for (int n = 0; n < 8; n++)
-#pragma unroll
-        for (int e = 0; e < 4; e++) counts = counts || fused_weight_counts(weights[n][e], columns, threshold);
-    return __ballot_sync(0xffffffffu, counts) != 0u;
-}
-
 // The bfloat16 twin of tiled_hidden_gradient_f32 (hidden, table and hiddenGradient bfloat16;
 // logSumExp float32) on tensor cores, same grid: block (x, y) of 4 warps owns row tile x of
 // group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in registers. A
-// warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter.
+// warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter
+// (fused_bf16_weights).
 extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
                                                       const bf16 *hidden, const bf16 *table, const int *targets,
                                                       const int *ids, const float *logQ, int logQMode,
@@ -176,6 +166,7 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
     float myLogSumExp2[2] = {myTargets[0] != 0 ? FUSED_LOG2E * logSumExp[myRows[0]] : FUSED_POSITIVE_INFINITY,
                              myTargets[1] != 0 ? FUSED_LOG2E * logSumExp[myRows[1]] : FUSED_POSITIVE_INFINITY};
     float out[2 * FUSED_BF16_STEPS][4] = {};
+    float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
     for (int tile = 0; tile < tileCount; tile++) {
         int j0 = tile * FUSED_TILE;
@@ -191,16 +182,17 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
         __syncthreads();
         float w[8][4];
         fused_mma_logits(w, fragments, sweepTile, dimension);
+        unsigned targetMask = 0u;
 #pragma unroll
         for (int n = 0; n < 8; n++)
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
                 bool isTarget = ids ? sweepRows[s] == myTargets[half] : j0 + s + 1 == myTargets[half];
-                w[n][e] = fused_bf16_weight(FUSED_LOG2E * w[n][e], sweepShifts[s], myLogSumExp2[half], isTarget,
-                                            ids != nullptr, threshold);
+                w[n][e] = FUSED_LOG2E * w[n][e] - sweepShifts[s] - myLogSumExp2[half];
+                if (isTarget) targetMask |= 1u << (4 * n + e);
             }
-        if (!fused_warp_counts(w, cols, threshold)) continue;
+        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
         fused_mma_weighted_sum(out, w, sweepTile, dimension);
     }
 #pragma unroll
@@ -246,6 +238,7 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
         myShifts2[half] = myIDs[half] >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + myColumns[half], myIDs[half])
                                            : FUSED_POSITIVE_INFINITY;
     float out[2 * FUSED_BF16_STEPS][4] = {};
+    float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
     int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
     for (int tile = firstTile; tile < endTile; tile++) {
@@ -263,15 +256,16 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
         __syncthreads();
         float w[8][4];
         fused_mma_logits(w, fragments, sweepTile, dimension);
+        unsigned targetMask = 0u;
 #pragma unroll
         for (int n = 0; n < 8; n++)
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
-                w[n][e] = fused_bf16_weight(FUSED_LOG2E * w[n][e], myShifts2[half], sweepLogSumExp2[s],
-                                            myIDs[half] == sweepTargets[s], ids != nullptr, threshold);
+                w[n][e] = FUSED_LOG2E * w[n][e] - myShifts2[half] - sweepLogSumExp2[s];
+                if (myIDs[half] == sweepTargets[s]) targetMask |= 1u << (4 * n + e);
             }
-        if (!fused_warp_counts(w, cols, threshold)) continue;
+        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
         fused_mma_weighted_sum(out, w, sweepTile, dimension);
     }
 #pragma unroll
