@@ -52,19 +52,6 @@ __device__ __forceinline__ void fused_fixed_fragments(unsigned fragments[FUSED_B
     }
 }
 
-// tile[i][0..d) = source[rows[i]] for the 64 sweeping entries (zeros for rows < 0), 16 bytes
-// per load (rows start on 32-byte boundaries since d is a multiple of 16).
-__device__ __forceinline__ void fused_load_sweep(unsigned short (*tile)[FUSED_BF16_STRIDE], const bf16 *source,
-                                                 const int *rows, int dimension) {
-    int vectors = dimension / 8;
-    for (int e = threadIdx.x; e < FUSED_TILE * vectors; e += FUSED_BF16_THREADS) {
-        int i = e / vectors, c = e - i * vectors, row = rows[i];
-        uint4 value = make_uint4(0u, 0u, 0u, 0u);
-        if (row >= 0) value = reinterpret_cast<const uint4 *>(source + (long long)row * dimension)[c];
-        *reinterpret_cast<uint4 *>(&tile[i][8 * c]) = value;
-    }
-}
-
 // The shared-memory address of a pointer into shared memory, for ldmatrix.
 __device__ __forceinline__ unsigned fused_shared_address(const void *pointer) {
     unsigned address;
@@ -73,6 +60,27 @@ __device__ __forceinline__ unsigned fused_shared_address(const void *pointer) {
         : "l"((unsigned long long)pointer));
     return address;
 }
+
+// tile[i][0..d) = source[rowOf(i)] for the 64 sweeping entries (zeros for rows < 0), copied
+// asynchronously 16 bytes at a time (rows start on 32-byte boundaries since d is a multiple
+// of 16); the copies join the thread's next fused_commit group.
+template <typename RowOf>
+__device__ __forceinline__ void fused_copy_sweep(unsigned short (*tile)[FUSED_BF16_STRIDE], const bf16 *source,
+                                                 RowOf rowOf, int dimension) {
+    int vectors = dimension / 8;
+    for (int e = threadIdx.x; e < FUSED_TILE * vectors; e += FUSED_BF16_THREADS) {
+        int i = e / vectors, c = e - i * vectors, row = rowOf(i);
+        const bf16 *from = row >= 0 ? source + (long long)row * dimension + 8 * c : source;
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(fused_shared_address(&tile[i][8 * c])),
+                     "l"((unsigned long long)from), "r"(row >= 0 ? 16 : 0));
+    }
+}
+
+// Closes the thread's group of asynchronous copies (possibly empty).
+__device__ __forceinline__ void fused_commit() { asm volatile("cp.async.commit_group;"); }
+
+// Waits for all but the thread's latest group of asynchronous copies.
+__device__ __forceinline__ void fused_wait_previous() { asm volatile("cp.async.wait_group 1;" ::: "memory"); }
 
 // Four 8 x 8 bfloat16 matrices from shared memory; lane l gives the address of row l % 8 of
 // matrix l / 8 and receives (row l / 4, columns 2 (l % 4)..+1) of each, or with `transpose`

@@ -146,7 +146,7 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
                                                       float logNegatives, int rows, int columns, int rowsPerGroup,
                                                       int dimension, long long tableRows, float scale,
                                                       float threshold) {
-    __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -168,20 +168,27 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
     float out[2 * FUSED_BF16_STEPS][4] = {};
     float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    if (tileCount > 0)
+        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, i); }, dimension);
+    fused_commit();
     for (int tile = 0; tile < tileCount; tile++) {
-        int j0 = tile * FUSED_TILE;
+        int j0 = tile * FUSED_TILE, buffer = tile & 1;
         __syncthreads();
+        if (tile + 1 < tileCount)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
+                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        fused_commit();
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
             sweepRows[threadIdx.x] = id;
             sweepShifts[threadIdx.x] =
                 id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
         }
-        __syncthreads();
-        fused_load_sweep(sweepTile, table, sweepRows, dimension);
+        fused_wait_previous();
         __syncthreads();
         float w[8][4];
-        fused_mma_logits(w, fragments, sweepTile, dimension);
+        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
         unsigned targetMask = 0u;
 #pragma unroll
         for (int n = 0; n < 8; n++)
@@ -193,7 +200,7 @@ extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, cons
                 if (isTarget) targetMask |= 1u << (4 * n + e);
             }
         if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
-        fused_mma_weighted_sum(out, w, sweepTile, dimension);
+        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
     }
 #pragma unroll
     for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
@@ -218,8 +225,8 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
                                                      float logNegatives, int rows, int columns, int rowsPerGroup,
                                                      int dimension, long long tableRows, float scale,
                                                      float threshold, int rowTilesPerSplit) {
-    __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
-    __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE], sweepTargets[FUSED_TILE];
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepTargets[FUSED_TILE];
     __shared__ float sweepLogSumExp2[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
@@ -241,21 +248,29 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
     float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
     int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    auto rowOf = [&](int tile, int i) {
+        long long row = groupFirst + (long long)tile * FUSED_TILE + i;
+        return row < groupEnd ? (int)row : -1;
+    };
+    if (firstTile < endTile)
+        fused_copy_sweep(sweepTiles[0], hidden, [&](int i) { return rowOf(firstTile, i); }, dimension);
+    fused_commit();
     for (int tile = firstTile; tile < endTile; tile++) {
-        long long rowStart = groupFirst + (long long)tile * FUSED_TILE;
+        int buffer = (tile - firstTile) & 1;
         __syncthreads();
+        if (tile + 1 < endTile)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], hidden, [&](int i) { return rowOf(tile + 1, i); }, dimension);
+        fused_commit();
         if (threadIdx.x < FUSED_TILE) {
-            long long row = rowStart + threadIdx.x;
-            int index = row < groupEnd ? (int)row : -1, target = index >= 0 ? targets[index] : 0;
-            sweepRows[threadIdx.x] = index;
+            int index = rowOf(tile, threadIdx.x), target = index >= 0 ? targets[index] : 0;
             sweepTargets[threadIdx.x] = target;
             sweepLogSumExp2[threadIdx.x] = target != 0 ? FUSED_LOG2E * logSumExp[index] : FUSED_POSITIVE_INFINITY;
         }
-        __syncthreads();
-        fused_load_sweep(sweepTile, hidden, sweepRows, dimension);
+        fused_wait_previous();
         __syncthreads();
         float w[8][4];
-        fused_mma_logits(w, fragments, sweepTile, dimension);
+        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
         unsigned targetMask = 0u;
 #pragma unroll
         for (int n = 0; n < 8; n++)
@@ -266,7 +281,7 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
                 if (myIDs[half] == sweepTargets[s]) targetMask |= 1u << (4 * n + e);
             }
         if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
-        fused_mma_weighted_sum(out, w, sweepTile, dimension);
+        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
     }
 #pragma unroll
     for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {

@@ -99,7 +99,7 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
                                                            int logQMode, float logNegatives, int rows, int columns,
                                                            int rowsPerGroup, int dimension, long long tableRows,
                                                            int columnTilesPerSplit) {
-    __shared__ __align__(16) unsigned short sweepTile[FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -119,20 +119,28 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
     float maxima[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY}, sums[2] = {0.0f, 0.0f};
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
     int firstTile = blockIdx.z * columnTilesPerSplit, endTile = min(firstTile + columnTilesPerSplit, tileCount);
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    if (firstTile < endTile)
+        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, firstTile * FUSED_TILE + i); },
+                         dimension);
+    fused_commit();
     for (int tile = firstTile; tile < endTile; tile++) {
-        int j0 = tile * FUSED_TILE;
+        int j0 = tile * FUSED_TILE, buffer = (tile - firstTile) & 1;
         __syncthreads();
+        if (tile + 1 < endTile)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
+                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        fused_commit();
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
             sweepRows[threadIdx.x] = id;
             sweepShifts[threadIdx.x] =
                 id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
         }
-        __syncthreads();
-        fused_load_sweep(sweepTile, table, sweepRows, dimension);
+        fused_wait_previous();
         __syncthreads();
         float logits[8][4];
-        fused_mma_logits(logits, fragments, sweepTile, dimension);
+        fused_mma_logits(logits, fragments, sweepTiles[buffer], dimension);
         float shifts[16];
 #pragma unroll
         for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[8 * (k >> 1) + 2 * t + (k & 1)];
