@@ -7,6 +7,7 @@
 #define __host__ __attribute__((host))
 #define __forceinline__ __inline__ __attribute__((always_inline))
 #define __align__(n) __attribute__((aligned(n)))
+#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
 #define CUDA_VERSION 12000
 typedef unsigned long size_t;
 #define INT_MAX 2147483647

@@ -139,8 +139,9 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
 // logSumExp float32) on tensor cores, same grid: block (x, y) of 4 warps owns row tile x of
 // group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in registers. A
 // warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter
-// (fused_bf16_weights).
-extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
+// (fused_bf16_weights). Four blocks fit on a multiprocessor, so that the few blocks of a
+// large batch (one per row tile) run in a single wave.
+extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
                                                       const bf16 *hidden, const bf16 *table, const int *targets,
                                                       const int *ids, const float *logQ, int logQMode,
                                                       float logNegatives, int rows, int columns, int rowsPerGroup,
