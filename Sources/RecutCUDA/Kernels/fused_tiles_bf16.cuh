@@ -1,9 +1,9 @@
 // Tensor-core tiles of the fused passes for bfloat16 hidden states and tables (see
 // fused_tiles.cuh for the columns and weights they share with the float32 tiles). A block of
 // 4 warps owns 64 fixed-side entries, 16 per warp, and sweeps tiles of 64 entries of the other
-// side through shared memory; products run on mma.sync m16n8k16 (bfloat16 in, float32
-// accumulation). The fixed side stays in registers as A fragments over all of d (a multiple
-// of 16 up to FUSED_MAX_DIMENSION).
+// side through shared memory (two buffers filled with cp.async, read with ldmatrix); products
+// run on mma.sync m16n8k16 (bfloat16 in, float32 accumulation). The fixed side stays in
+// registers as A fragments over all of d (a multiple of 16 up to FUSED_MAX_DIMENSION).
 //
 // Fragments (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type"), with
 // g = lane / 4 and t = lane % 4, two bfloat16 per 32-bit register, the lower index in the low half:
@@ -16,7 +16,7 @@
 
 #define FUSED_BF16_THREADS 128
 #define FUSED_BF16_STEPS (FUSED_MAX_DIMENSION / 16)
-// Halves per shared row: 128 + 8, so that the 32-bit fragment reads of a warp hit 32 distinct banks.
+// Halves per shared row: 128 + 8 (272 bytes), so that the 8 rows of an ldmatrix hit distinct banks.
 #define FUSED_BF16_STRIDE (FUSED_MAX_DIMENSION + 8)
 
 // d[0..3] += A B over one 16 x 8 x 16 step.
