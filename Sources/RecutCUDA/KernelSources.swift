@@ -46,6 +46,7 @@ public enum KernelSources {
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
         source("elementwise_map.cuh", PackageResources.elementwise_map_cuh),
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
+        source("fused_tiles_bf16.cuh", PackageResources.fused_tiles_bf16_cuh),
         source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),
     ]
@@ -137,6 +138,10 @@ enum Kernel: String, CaseIterable {
     case logSumExpCombine = "log_sum_exp_combine_f32"
     case tiledHiddenGradient = "tiled_hidden_gradient_f32"
     case tiledTableGradient = "tiled_table_gradient_f32"
+    // Hidden, table and hidden gradient bfloat16; partials, log-sum-exp and table gradient float32.
+    case tiledLogSumExpPartialsBFloat16 = "tiled_log_sum_exp_partials_bf16"
+    case tiledHiddenGradientBFloat16 = "tiled_hidden_gradient_bf16"
+    case tiledTableGradientBFloat16 = "tiled_table_gradient_bf16"
 
     /// The kernel file that defines this kernel.
     var file: String {
@@ -175,8 +180,10 @@ enum Kernel: String, CaseIterable {
         case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"
         case .sampledLogSumExpBackward, .sampledPositiveWeights, .sampledLogSumExpBackwardBFloat16:
             "sampled_log_sum_exp_backward.cu"
-        case .tiledLogSumExpPartials, .logSumExpCombine: "tiled_log_sum_exp_forward.cu"
-        case .tiledHiddenGradient, .tiledTableGradient: "tiled_log_sum_exp_backward.cu"
+        case .tiledLogSumExpPartials, .logSumExpCombine, .tiledLogSumExpPartialsBFloat16:
+            "tiled_log_sum_exp_forward.cu"
+        case .tiledHiddenGradient, .tiledTableGradient, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16:
+            "tiled_log_sum_exp_backward.cu"
         }
     }
 }

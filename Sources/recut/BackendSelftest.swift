@@ -112,7 +112,10 @@ final class BackendSelftest {
         if let lossSubject = subject as? any LossBackend {
             checkLosses(lossSubject)
             checkBFloat16Losses(lossSubject)
-            if let fusedSubject = subject as? any FusedLossBackend { checkFusedLosses(fusedSubject) }
+            if let fusedSubject = subject as? any FusedLossBackend {
+                checkFusedLosses(fusedSubject)
+                checkBFloat16FusedTiles(fusedSubject)
+            }
             checkTrainingStep(lossSubject, precision: .float32)
             checkTrainingStep(lossSubject, precision: .bfloat16)
         }

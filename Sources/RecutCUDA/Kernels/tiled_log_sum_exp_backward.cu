@@ -4,6 +4,7 @@
 // and multiplied by the other operand, once owned by rows (dH) and once owned by columns
 // (dE). A tile whose weights are all dropped by the filter is skipped whole.
 #include "fused_tiles.cuh"
+#include "fused_tiles_bf16.cuh"
 
 // Stores the transposed weight tile: weights[s][f] for the block's fixed entries f and
 // sweeping entries s; says (for the whole block) whether any weight counts.
@@ -132,4 +133,167 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
                 if (myIDs[i] >= 0 && column < dimension && out[c][i][e] != 0.0f)
                     atomicAdd(tableGradient + (long long)myIDs[i] * dimension + column, scale * out[c][i][e]);
             }
+}
+
+// The bfloat16 twin of tiled_hidden_gradient_f32 (hidden, table and hiddenGradient bfloat16;
+// logSumExp float32) on tensor cores, same grid: block (x, y) of 4 warps owns row tile x of
+// group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in registers. A
+// warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter
+// (fused_bf16_weights). Four blocks fit on a multiprocessor, so that the few blocks of a
+// large batch (one per row tile) run in a single wave.
+extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
+                                                      const bf16 *hidden, const bf16 *table, const int *targets,
+                                                      const int *ids, const float *logQ, int logQMode,
+                                                      float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                      int dimension, long long tableRows, float scale,
+                                                      float threshold) {
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
+    __shared__ float sweepShifts[FUSED_TILE];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
+    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
+    long long rowStart = groupFirst + (long long)blockIdx.x * FUSED_TILE;
+    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
+    if (threadIdx.x < FUSED_TILE) {
+        long long row = rowStart + threadIdx.x;
+        fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
+    }
+    __syncthreads();
+    unsigned fragments[FUSED_BF16_STEPS][4];
+    fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
+    int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
+    int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
+    float myLogSumExp2[2] = {myTargets[0] != 0 ? FUSED_LOG2E * logSumExp[myRows[0]] : FUSED_POSITIVE_INFINITY,
+                             myTargets[1] != 0 ? FUSED_LOG2E * logSumExp[myRows[1]] : FUSED_POSITIVE_INFINITY};
+    float out[2 * FUSED_BF16_STEPS][4] = {};
+    float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
+    int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    if (tileCount > 0)
+        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, i); }, dimension);
+    fused_commit();
+    for (int tile = 0; tile < tileCount; tile++) {
+        int j0 = tile * FUSED_TILE, buffer = tile & 1;
+        __syncthreads();
+        if (tile + 1 < tileCount)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
+                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        fused_commit();
+        if (threadIdx.x < FUSED_TILE) {
+            int id = fused_column_id(cols, j0 + threadIdx.x);
+            sweepRows[threadIdx.x] = id;
+            sweepShifts[threadIdx.x] =
+                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
+        }
+        fused_wait_previous();
+        __syncthreads();
+        float w[8][4];
+        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
+        unsigned targetMask = 0u;
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
+                bool isTarget = ids ? sweepRows[s] == myTargets[half] : j0 + s + 1 == myTargets[half];
+                w[n][e] = FUSED_LOG2E * w[n][e] - sweepShifts[s] - myLogSumExp2[half];
+                if (isTarget) targetMask |= 1u << (4 * n + e);
+            }
+        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
+        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
+    }
+#pragma unroll
+    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+        if (8 * m >= dimension) break;
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            if (myRows[half] < 0) continue;
+            long long index = (long long)myRows[half] * dimension + 8 * m + 2 * t;
+            *reinterpret_cast<unsigned *>(hiddenGradient + index) =
+                fused_pack_bf16(scale * out[m][2 * half], scale * out[m][2 * half + 1]);
+        }
+    }
+}
+
+// The bfloat16 twin of tiled_table_gradient_f32 (hidden and table bfloat16; tableGradient and
+// logSumExp float32) on tensor cores, same grid: block (x, y, z) of 4 warps owns column tile x
+// of group y and sweeps the row tiles of split z; warp w holds columns 16w..16w+15 (their
+// table rows) as A fragments and their gradient in registers, added with float atomics.
+extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const float *logSumExp,
+                                                     const bf16 *hidden, const bf16 *table, const int *targets,
+                                                     const int *ids, const float *logQ, int logQMode,
+                                                     float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                     int dimension, long long tableRows, float scale,
+                                                     float threshold, int rowTilesPerSplit) {
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepTargets[FUSED_TILE];
+    __shared__ float sweepLogSumExp2[FUSED_TILE];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
+    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
+    int j0 = blockIdx.x * FUSED_TILE;
+    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
+    if (threadIdx.x < FUSED_TILE) fixedRows[threadIdx.x] = fused_column_id(cols, j0 + threadIdx.x);
+    __syncthreads();
+    unsigned fragments[FUSED_BF16_STEPS][4];
+    fused_fixed_fragments(fragments, table, fixedRows, dimension);
+    int myColumns[2] = {16 * warp + g, 16 * warp + g + 8};
+    int myIDs[2] = {fixedRows[myColumns[0]], fixedRows[myColumns[1]]};
+    float myShifts2[2];
+#pragma unroll
+    for (int half = 0; half < 2; half++)
+        myShifts2[half] = myIDs[half] >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + myColumns[half], myIDs[half])
+                                           : FUSED_POSITIVE_INFINITY;
+    float out[2 * FUSED_BF16_STEPS][4] = {};
+    float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
+    int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
+    int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    auto rowOf = [&](int tile, int i) {
+        long long row = groupFirst + (long long)tile * FUSED_TILE + i;
+        return row < groupEnd ? (int)row : -1;
+    };
+    if (firstTile < endTile)
+        fused_copy_sweep(sweepTiles[0], hidden, [&](int i) { return rowOf(firstTile, i); }, dimension);
+    fused_commit();
+    for (int tile = firstTile; tile < endTile; tile++) {
+        int buffer = (tile - firstTile) & 1;
+        __syncthreads();
+        if (tile + 1 < endTile)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], hidden, [&](int i) { return rowOf(tile + 1, i); }, dimension);
+        fused_commit();
+        if (threadIdx.x < FUSED_TILE) {
+            int index = rowOf(tile, threadIdx.x), target = index >= 0 ? targets[index] : 0;
+            sweepTargets[threadIdx.x] = target;
+            sweepLogSumExp2[threadIdx.x] = target != 0 ? FUSED_LOG2E * logSumExp[index] : FUSED_POSITIVE_INFINITY;
+        }
+        fused_wait_previous();
+        __syncthreads();
+        float w[8][4];
+        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
+        unsigned targetMask = 0u;
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
+                w[n][e] = FUSED_LOG2E * w[n][e] - myShifts2[half] - sweepLogSumExp2[s];
+                if (myIDs[half] == sweepTargets[s]) targetMask |= 1u << (4 * n + e);
+            }
+        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
+        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
+    }
+#pragma unroll
+    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+        if (8 * m >= dimension) break;
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            if (myIDs[half] < 0) continue;
+            float *destination = tableGradient + (long long)myIDs[half] * dimension + 8 * m + 2 * t;
+#pragma unroll
+            for (int e = 0; e < 2; e++)
+                if (out[m][2 * half + e] != 0.0f) atomicAdd(destination + e, scale * out[m][2 * half + e]);
+        }
+    }
 }

@@ -4,6 +4,7 @@
 // rowsPerGroup that share one row of columns (group g reads ids row g); a column whose id
 // is 0 or, for negatives, equals the row's target is excluded.
 #include "fused_tiles.cuh"
+#include "fused_tiles_bf16.cuh"
 
 // Parallel layout: block (x, y, z) owns row tile x of group y and the column tiles of split
 // z; it writes each row's running (maximum, sum) over those columns to the partials
@@ -83,6 +84,96 @@ extern "C" __global__ void tiled_log_sum_exp_partials_f32(float *partialMaxima, 
             long long index = (long long)blockIdx.z * rows + myRows[i];
             partialMaxima[index] = maxima[i];
             partialSums[index] = sums[i];
+        }
+    }
+}
+
+// The bfloat16 twin of tiled_log_sum_exp_partials_f32 (hidden and table bfloat16, partials
+// float32) on tensor cores, same grid: block (x, y, z) of 4 warps owns row tile x of group y
+// and the column tiles of split z; warp w holds rows 16w..16w+15 as A fragments. Each thread
+// keeps a running (maximum, sum) over its own 16 columns of a tile for its rows g and g + 8;
+// the 4 threads of a row combine theirs at the end.
+extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima, float *partialSums,
+                                                           const bf16 *hidden, const bf16 *table,
+                                                           const int *targets, const int *ids, const float *logQ,
+                                                           int logQMode, float logNegatives, int rows, int columns,
+                                                           int rowsPerGroup, int dimension, long long tableRows,
+                                                           int columnTilesPerSplit) {
+    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+    __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
+    __shared__ float sweepShifts[FUSED_TILE];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
+    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
+    long long rowStart = groupFirst + (long long)blockIdx.x * FUSED_TILE;
+    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
+    if (threadIdx.x < FUSED_TILE) {
+        long long row = rowStart + threadIdx.x;
+        fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
+    }
+    __syncthreads();
+    unsigned fragments[FUSED_BF16_STEPS][4];
+    fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
+    int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
+    int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
+    float maxima[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY}, sums[2] = {0.0f, 0.0f};
+    int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
+    int firstTile = blockIdx.z * columnTilesPerSplit, endTile = min(firstTile + columnTilesPerSplit, tileCount);
+    // Two buffers: the copies of tile + 1 run while tile is scored.
+    if (firstTile < endTile)
+        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, firstTile * FUSED_TILE + i); },
+                         dimension);
+    fused_commit();
+    for (int tile = firstTile; tile < endTile; tile++) {
+        int j0 = tile * FUSED_TILE, buffer = (tile - firstTile) & 1;
+        __syncthreads();
+        if (tile + 1 < endTile)
+            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
+                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        fused_commit();
+        if (threadIdx.x < FUSED_TILE) {
+            int id = fused_column_id(cols, j0 + threadIdx.x);
+            sweepRows[threadIdx.x] = id;
+            sweepShifts[threadIdx.x] =
+                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
+        }
+        fused_wait_previous();
+        __syncthreads();
+        float logits[8][4];
+        fused_mma_logits(logits, fragments, sweepTiles[buffer], dimension);
+        float shifts[16];
+#pragma unroll
+        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[8 * (k >> 1) + 2 * t + (k & 1)];
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            float z[16], tileMaximum = RECUT_NEGATIVE_INFINITY;
+#pragma unroll
+            for (int k = 0; k < 16; k++) {
+                z[k] = FUSED_LOG2E * logits[k >> 1][2 * half + (k & 1)] - shifts[k];
+                if (ids && sweepRows[8 * (k >> 1) + 2 * t + (k & 1)] == myTargets[half]) z[k] = RECUT_NEGATIVE_INFINITY;
+                tileMaximum = fmaxf(tileMaximum, z[k]);
+            }
+            float top = fmaxf(maxima[half], tileMaximum);
+            if (top == RECUT_NEGATIVE_INFINITY) continue;
+            float partial = 0.0f;
+#pragma unroll
+            for (int k = 0; k < 16; k++) partial += fused_exp2(z[k] - top);
+            sums[half] = sums[half] * fused_exp2(maxima[half] - top) + partial;
+            maxima[half] = top;
+        }
+    }
+#pragma unroll
+    for (int half = 0; half < 2; half++) {
+        maxima[half] *= FUSED_LN2;
+        for (int offset = 1; offset < 4; offset <<= 1) {
+            float otherMaximum = __shfl_xor_sync(0xffffffffu, maxima[half], offset);
+            float otherSum = __shfl_xor_sync(0xffffffffu, sums[half], offset);
+            fused_combine(maxima[half], sums[half], otherMaximum, otherSum);
+        }
+        if (t == 0 && myRows[half] >= 0) {
+            long long index = (long long)blockIdx.z * rows + myRows[half];
+            partialMaxima[index] = maxima[half];
+            partialSums[index] = sums[half];
         }
     }
 }

@@ -16,8 +16,8 @@ extension CUDABackend {
                        includePositive: false)
     }
 
-    /// Recomputes the tiles; a 64 x 64 tile whose weights all fall below the threshold is
-    /// skipped. The table gradient is summed with float atomics, so the order of additions
+    /// Recomputes the tiles; a tile whose weights all fall below the threshold is skipped (64 x
+    /// 64 in float32, each warp's 16 x 64 in bfloat16). The table gradient is summed with float atomics, so the order of additions
     /// varies between runs.
     public func fullLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor, logSumExp: Tensor,
                                       hidden: Tensor, table: Tensor, targets: Tensor,

@@ -3,13 +3,13 @@ import RecutCore
 
 /// The launch shape of the tiled fused passes (tiled_log_sum_exp_forward.cu and
 /// tiled_log_sum_exp_backward.cu): rows in groups of `rowsPerGroup` that share one row of
-/// `columns` columns, cut into 64 x 64 tiles.
+/// `columns` columns, cut into 64 x 64 tiles (float32 on CUDA cores, bfloat16 on tensor cores:
+/// the grids are the same, the blocks differ).
 ///
 /// The full catalog of `cce` is one group whose columns are the items 1...C; per-batch and
 /// per-sequence negatives of `cce-` are groups whose columns are the id rows of `ids`.
 struct FusedTileGroups {
     static let tile = 64
-    static let threads = 256
 
     /// The negative ids [groups, columns], or 0 for the full catalog.
     let ids: UInt64
@@ -41,6 +41,31 @@ struct FusedTileGroups {
     }
 }
 
+/// The kernels of the tiled passes for one operand dtype, and their block size.
+struct FusedTileKernels {
+    let partials: Kernel
+    let hiddenGradient: Kernel
+    let tableGradient: Kernel
+    let threads: Int
+
+    /// The kernels for hidden states and table of `dtype`: float32 (16 x 16 threads, one 4 x 4
+    /// patch each) or bfloat16 (4 warps on mma.sync, d a multiple of 16).
+    init(_ operation: String, dtype: DType, dimension: Int) {
+        switch dtype {
+        case .float32:
+            (partials, hiddenGradient, tableGradient, threads) =
+                (.tiledLogSumExpPartials, .tiledHiddenGradient, .tiledTableGradient, 256)
+        case .bfloat16:
+            precondition(dimension % 16 == 0,
+                         "\(operation): the CUDA bfloat16 fused losses need d a multiple of 16, not \(dimension)")
+            (partials, hiddenGradient, tableGradient, threads) =
+                (.tiledLogSumExpPartialsBFloat16, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16, 128)
+        default:
+            preconditionFailure("CUDA backend: \(operation) does not take \(dtype) hidden states and table")
+        }
+    }
+}
+
 extension CUDABackend {
     /// The log-q arguments of the fused kernels: (table address, mode 0 none / 1 per item /
     /// 2 per negative, log K).
@@ -66,12 +91,12 @@ extension CUDABackend {
     /// logit when `includePositive`), through per-split partials combined by a second kernel.
     func tiledLogSumExp(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor, hidden: Tensor, table: Tensor,
                         targets: Tensor, groups: FusedTileGroups, includePositive: Bool) {
+        let kernels = FusedTileKernels("fused loss forward", dtype: hidden.dtype, dimension: groups.dimension)
         let split = FusedTileGroups.splits(tiles: groups.columnTiles, blocksPerSplit: groups.rowTiles * groups.groups,
                                            targetBlocks: fusedTargetBlocks)
         let maxima = allocateTensor(shape: [split.count * groups.rows], dtype: .float32)
         let sums = allocateTensor(shape: [split.count * groups.rows], dtype: .float32)
-        launch(.tiledLogSumExpPartials, grid: (groups.rowTiles, groups.groups, split.count),
-               block: (FusedTileGroups.threads, 1, 1),
+        launch(kernels.partials, grid: (groups.rowTiles, groups.groups, split.count), block: (kernels.threads, 1, 1),
                [.address(maxima.address), .address(sums.address), .address(hidden.address), .address(table.address),
                 .address(targets.address)] + groups.sharedArguments + [.int32(Int32(split.tilesPerSplit))])
         launchElementwise(.logSumExpCombine, count: groups.rows,
@@ -85,14 +110,15 @@ extension CUDABackend {
     func tiledGradients(hiddenGradient: Tensor, tableGradient: Tensor, logSumExp: Tensor, hidden: Tensor,
                         table: Tensor, targets: Tensor, groups: FusedTileGroups,
                         gradientScale: Double, filterThreshold: Double) {
+        let kernels = FusedTileKernels("fused loss backward", dtype: hidden.dtype, dimension: groups.dimension)
         let weighting: [KernelArgument] = [.float(Float(gradientScale)), .float(Float(filterThreshold))]
-        launch(.tiledHiddenGradient, grid: (groups.rowTiles, groups.groups, 1), block: (FusedTileGroups.threads, 1, 1),
+        launch(kernels.hiddenGradient, grid: (groups.rowTiles, groups.groups, 1), block: (kernels.threads, 1, 1),
                [.address(hiddenGradient.address), .address(logSumExp.address), .address(hidden.address),
                 .address(table.address), .address(targets.address)] + groups.sharedArguments + weighting)
         let split = FusedTileGroups.splits(tiles: groups.rowTiles, blocksPerSplit: groups.columnTiles * groups.groups,
                                            targetBlocks: fusedTargetBlocks)
-        launch(.tiledTableGradient, grid: (groups.columnTiles, groups.groups, split.count),
-               block: (FusedTileGroups.threads, 1, 1),
+        launch(kernels.tableGradient, grid: (groups.columnTiles, groups.groups, split.count),
+               block: (kernels.threads, 1, 1),
                [.address(tableGradient.address), .address(logSumExp.address), .address(hidden.address),
                 .address(table.address), .address(targets.address)] + groups.sharedArguments + weighting
                 + [.int32(Int32(split.tilesPerSplit))])
