@@ -6,6 +6,7 @@ extension CUDABackend {
         let kernel: Kernel = switch (output.dtype, table.dtype) {
         case (.float32, .float32): .embeddingForward
         case (.float32, .bfloat16): .embeddingForwardBFloat16
+        case (.bfloat16, .bfloat16): .embeddingForwardBFloat16ToBFloat16
         default:
             preconditionFailure("CUDA backend: embeddingForward does not take output \(output.dtype), table \(table.dtype)")
         }

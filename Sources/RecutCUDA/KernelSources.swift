@@ -89,6 +89,7 @@ enum Kernel: String, CaseIterable {
     case dropoutBFloat16 = "dropout_bf16"
     case dropoutFloatToBFloat16 = "dropout_f32_to_bf16"
     case embeddingForwardBFloat16 = "embedding_forward_bf16"
+    case embeddingForwardBFloat16ToBFloat16 = "embedding_forward_bf16_bf16"
     case layerNormForwardBFloat16 = "layer_norm_forward_bf16"
     case layerNormBackwardInputBFloat16 = "layer_norm_backward_input_bf16"
     case layerNormBackwardParametersBFloat16 = "layer_norm_backward_parameters_bf16"
@@ -153,7 +154,8 @@ enum Kernel: String, CaseIterable {
              .reluForwardBFloat16, .reluBackwardBFloat16:
             "activations.cu"
         case .dropout, .dropoutBFloat16, .dropoutFloatToBFloat16: "dropout.cu"
-        case .embeddingForward, .embeddingBackward, .embeddingForwardBFloat16: "embedding.cu"
+        case .embeddingForward, .embeddingBackward, .embeddingForwardBFloat16, .embeddingForwardBFloat16ToBFloat16:
+            "embedding.cu"
         case .layerNormForward, .layerNormBackwardInput, .layerNormBackwardParameters, .layerNormForwardBFloat16,
              .layerNormBackwardInputBFloat16, .layerNormBackwardParametersBFloat16:
             "layer_norm.cu"

@@ -49,7 +49,7 @@ extension BackendSelftest {
     }
 
     /// add (float32 residual plus a bfloat16 branch), addBias and biasBackward on bfloat16
-    /// activations, and embeddingForward from a bfloat16 table into float32.
+    /// activations, and embeddingForward from a bfloat16 table into float32 and into bfloat16.
     private func checkBFloat16Elementwise() {
         let count = 10_000
         let a = randomPair([count]), b = randomPair([count], dtype: .bfloat16)
@@ -78,6 +78,12 @@ extension BackendSelftest {
         reference.embeddingForward(gathered.reference, ids: referenceIDs, table: table.reference, count: idCount,
                                    dimension: dimension)
         record("bf16 embeddingForward (bfloat16 table)", [gathered], threshold: Self.bfloat16Threshold)
+        let gatheredRows = poisoned([idCount, dimension], dtype: .bfloat16)
+        subject.embeddingForward(gatheredRows.subject, ids: subjectIDs, table: table.subject, count: idCount,
+                                 dimension: dimension)
+        reference.embeddingForward(gatheredRows.reference, ids: referenceIDs, table: table.reference, count: idCount,
+                                   dimension: dimension)
+        record("bf16 embeddingForward (bfloat16 table into bfloat16)", [gatheredRows], threshold: 0)
     }
 
     /// A bfloat16 normalised output from float32 input and statistics, and the backward
