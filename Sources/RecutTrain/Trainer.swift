@@ -259,9 +259,9 @@ public final class Trainer {
         case .crossEntropy: CrossEntropyLoss(backend: backend)
         case .sampledCrossEntropy: SampledCrossEntropyLoss(backend: backend)
         case .fusedCrossEntropy:
-            FusedCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
+            FusedCrossEntropyLoss(backend: try fused(), gradientFiltering: config.resolvedGradientFiltering)
         case .fusedSampledCrossEntropy:
-            FusedSampledCrossEntropyLoss(backend: try fused(), gradientFiltering: config.gradientFiltering)
+            FusedSampledCrossEntropyLoss(backend: try fused(), gradientFiltering: config.resolvedGradientFiltering)
         case .binaryCrossEntropy: BinaryCrossEntropyLoss(backend: backend)
         case .generalizedBinaryCrossEntropy: GeneralizedBinaryCrossEntropyLoss(backend: backend, calibration: config.gbceT)
         }

@@ -39,7 +39,7 @@ extension TrainingConfig: Codable {
         try container.encode(collisions, forKey: .collisions)
         try container.encode(logQCorrection, forKey: .logQCorrection)
         try container.encode(gbceT, forKey: .gbceT)
-        try container.encode(gradientFiltering, forKey: .gradientFiltering)
+        try container.encodeIfPresent(gradientFiltering, forKey: .gradientFiltering)
         try container.encodeIfPresent(maxLength, forKey: .maxLength)
         try container.encode(dimension, forKey: .dimension)
         try container.encode(blocks, forKey: .blocks)

@@ -257,7 +257,8 @@ extension TrainingConfig.CodingKeys {
         case .sampler: .choice(TrainingConfig.Sampler.allCases.map(\.rawValue))
         case .negativeGranularity: .choice(NegativeGranularity.allCases.map(\.rawValue))
         case .collisions: .choice(CollisionPolicy.allCases.map(\.rawValue))
-        case .logQCorrection, .gradientFiltering: .flag
+        case .logQCorrection: .flag
+        case .gradientFiltering: .automatic(.flag)
         case .gbceT: .number
         case .maxLength: .automatic(.integer)
         case .dimension, .blocks, .heads: .integer

@@ -72,6 +72,16 @@ import RecutData
         #expect(TrainingConfig().syntheticConfig == SyntheticConfig())
     }
 
+    @Test func gradientFilteringDefaultsOnForFullCatalogOnlyAndPrecisionParses() throws {
+        let full = try TrainingConfig().applying(overrides: ["loss": "cce"])
+        let sampled = try TrainingConfig().applying(overrides: ["loss": "cce-"])
+        #expect(full.resolvedGradientFiltering && !sampled.resolvedGradientFiltering)
+        #expect(try sampled.applying(overrides: ["gradient-filtering": "true"]).resolvedGradientFiltering)
+        #expect(try full.applying(overrides: ["gradient-filtering": "auto"]).gradientFiltering == nil)
+        #expect(try TrainingConfig().applying(overrides: ["precision": "bf16"]).precision == .bf16)
+        #expect(TrainingConfig().precision == .auto)
+    }
+
     @Test func splitKeysBuildTheDataLayersStrategy() throws {
         let quantile = try TrainingConfig().applying(overrides: ["split": "temporal", "cut-quantile": "0.9"])
         #expect(quantile.split == .temporal(.quantile(0.9)))

@@ -14,7 +14,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Negatives equal to the target: keep, resample or mask (default keep).") var collisions: String?
     @Flag(inversion: .prefixedNo, help: "Log-q correction of the sampled softmax (default off).") var logQCorrection: Bool?
     @Option(help: "Calibration t of gbce (default 0.75).") var gbceT: Double?
-    @Flag(inversion: .prefixedNo, help: "Gradient filtering in the backward pass of cce and cce- (default on).")
+    @Flag(inversion: .prefixedNo, help: "Gradient filtering in the backward pass of cce and cce- (default: on for cce, off for cce-).")
     var gradientFiltering: Bool?
     @Option(help: "Longest input sequence L (default: \(TrainingConfig.FileDefaults.maxLength) with a file, \(TrainingConfig.SyntheticDefaults.maxLength) synthetic).") var maxLength: Int?
     @Option(help: "Embedding size d (default 64).") var dim: Int?
