@@ -77,11 +77,14 @@ public struct NegativeSampler: Sendable {
     /// Draws K = `count` negatives for each group of positions of `batch` that `granularity` names.
     ///
     /// The draws depend only on (seed, `step`), the batch targets and the arguments. Padding
-    /// positions get negatives too, so that shapes do not depend on the data.
+    /// positions get negatives too, so that shapes do not depend on the data. Groups are drawn
+    /// in chunks on all cores, each chunk from its own stream of the step's seed; the chunks
+    /// depend on the sizes only, so the draws are the same on every machine.
     public func sample(count: Int, granularity: NegativeGranularity, for batch: TrainingBatch,
                        collisions: CollisionPolicy, step: Int) -> Negatives {
         precondition(count > 0, "the number of negatives must be positive")
-        var generator = SplitMix64(seed: seed, stream: UInt64(bitPattern: Int64(step)))
+        var stepStream = SplitMix64(seed: seed, stream: UInt64(bitPattern: Int64(step)))
+        let stepSeed = stepStream.next()
         let shape: [Int]
         let groupSize: Int
         switch granularity {
@@ -91,20 +94,25 @@ public struct NegativeSampler: Sendable {
         }
         let groups = shape.count == 1 ? 1 : shape[0]
         var ids = [Int32](repeating: 0, count: groups * count)
-        var excluded: [Int32] = []
-        excluded.reserveCapacity(groupSize)
+        let chunks = max(1, min(Self.maximumChunks, groups * count / Self.minimumChunkDraws, groups))
         aliasEntries.withUnsafeBufferPointer { entries in
-            let draw = ItemDraw(catalogSize: catalogSize, entries: entries)
             ids.withUnsafeMutableBufferPointer { ids in
-                for group in 0..<groups {
-                    let targets = batch.targets[(group * groupSize)..<min((group + 1) * groupSize, batch.targets.count)]
-                    excluded.removeAll(keepingCapacity: true)
-                    if collisions == .resample { collectAvoidable(targets, into: &excluded) }
-                    excluded.withUnsafeBufferPointer { excluded in
-                        for slot in (group * count)..<((group + 1) * count) {
-                            var item = draw(&generator)
-                            while Self.contains(excluded, item) { item = draw(&generator) }
-                            ids[slot] = item
+                // The chunks write disjoint groups of `ids`, which Sendable cannot express.
+                nonisolated(unsafe) let ids = ids, entries = entries
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    var generator = SplitMix64(seed: stepSeed, stream: UInt64(chunk))
+                    let draw = ItemDraw(catalogSize: catalogSize, entries: entries)
+                    var excluded: [Int32] = []
+                    for group in (groups * chunk / chunks)..<(groups * (chunk + 1) / chunks) {
+                        let targets = batch.targets[(group * groupSize)..<min((group + 1) * groupSize, batch.targets.count)]
+                        excluded.removeAll(keepingCapacity: true)
+                        if collisions == .resample { collectAvoidable(targets, into: &excluded) }
+                        excluded.withUnsafeBufferPointer { excluded in
+                            for slot in (group * count)..<((group + 1) * count) {
+                                var item = draw(&generator)
+                                while Self.contains(excluded, item) { item = draw(&generator) }
+                                ids[slot] = item
+                            }
                         }
                     }
                 }
@@ -113,6 +121,10 @@ public struct NegativeSampler: Sendable {
         let valid = collisions == .mask ? Self.validFlags(ids: ids, count: count, groupSize: groupSize, batch: batch) : nil
         return Negatives(ids: ids, shape: shape, granularity: granularity, valid: valid)
     }
+
+    /// Chunks of a step's draws: at most this many, each of at least `minimumChunkDraws` draws.
+    static let maximumChunks = 16
+    static let minimumChunkDraws = 1 << 15
 
     /// Puts into `excluded` the distinct targets to redraw against, sorted; none when they
     /// hold so much of the mass that redrawing is impractical.
