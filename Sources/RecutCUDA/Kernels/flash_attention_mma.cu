@@ -40,8 +40,10 @@ __device__ __forceinline__ void mma_row_fragments(unsigned a[MMA_HEAD / 16][4], 
                                                   int top, int length) {
     int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     int upper = top + g, lower = top + g + 8;
-    const unsigned *upperWords = reinterpret_cast<const unsigned *>(source + (long long)min(upper, length - 1) * stride);
-    const unsigned *lowerWords = reinterpret_cast<const unsigned *>(source + (long long)min(lower, length - 1) * stride);
+    const bf16 *upperRow = source + (long long)min(upper, length - 1) * stride;
+    const bf16 *lowerRow = source + (long long)min(lower, length - 1) * stride;
+    const unsigned *upperWords = reinterpret_cast<const unsigned *>(upperRow);
+    const unsigned *lowerWords = reinterpret_cast<const unsigned *>(lowerRow);
 #pragma unroll
     for (int step = 0; step < MMA_HEAD / 16; step++) {
         a[step][0] = upper < length ? upperWords[8 * step + t] : 0u;
@@ -121,10 +123,9 @@ __device__ __forceinline__ float mma_row_sum(float value) {
 
 // qkv and output bfloat16, saved float32. Key tiles 0...blockIdx.x; the softmax runs online in
 // base 2 (running maximum and this lane's partial sum per row), the saved log-sum-exp is natural.
-extern "C" __global__ void __launch_bounds__(MMA_THREADS)
-    flash_attention_mma_forward_bf16(bf16 *output, float *saved, const bf16 *qkv, int length, int heads,
-                                     int dimension, double dropout, unsigned long long seed, float keepScale,
-                                     float scale) {
+extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_forward_bf16(
+    bf16 *output, float *saved, const bf16 *qkv, int length, int heads, int dimension, double dropout,
+    unsigned long long seed, float keepScale, float scale) {
     __shared__ __align__(16) unsigned short keys[2][MMA_TILE][MMA_STRIDE];
     __shared__ __align__(16) unsigned short values[2][MMA_TILE][MMA_STRIDE];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
@@ -183,9 +184,10 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS)
                 int r = e >> 1, i = rows[r], j = firstKey + 8 * n + 2 * t + (e & 1);
                 float p = fused_exp2(s[n][e] - maximum[r]);
                 total[r] += p;
+                // Hidden keys have p = 0: skip their masks. keepScale is 1 without dropout.
                 bool kept = dropout <= 0 || (j <= i && i < length &&
                                              dropout_keeps(seed, (headIndex + i) * length + j, dropout));
-                s[n][e] = dropout <= 0 ? p : kept ? p * keepScale : 0.0f;
+                s[n][e] = kept ? p * keepScale : 0.0f;
             }
 #pragma unroll
         for (int m = 0; m < 8; m++)
@@ -223,10 +225,9 @@ __device__ __forceinline__ MmaGradient mma_gradient(float score, float dot, bool
 // dS_ij = P_ij (dP_ij - D_i), and the row terms D_i = sum_j P_ij dP_ij (saved for pass 2).
 // Key tiles 0...blockIdx.x, swept twice: first for D_i, then for dQ.
 // qkv, qkvGradient and outputGradient bfloat16, saved float32.
-extern "C" __global__ void __launch_bounds__(MMA_THREADS)
-    flash_attention_mma_backward_query_bf16(bf16 *qkvGradient, float *saved, const bf16 *outputGradient,
-                                            const bf16 *qkv, int length, int heads, int dimension, double dropout,
-                                            unsigned long long seed, float keepScale, float scale) {
+extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_backward_query_bf16(
+    bf16 *qkvGradient, float *saved, const bf16 *outputGradient, const bf16 *qkv, int length, int heads,
+    int dimension, double dropout, unsigned long long seed, float keepScale, float scale) {
     __shared__ __align__(16) unsigned short keys[2][MMA_TILE][MMA_STRIDE];
     __shared__ __align__(16) unsigned short values[2][MMA_TILE][MMA_STRIDE];
     int tile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
@@ -244,7 +245,8 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS)
     mma_row_fragments(gradients, gradientBase, dimension, top, length);
     float rowLogSumExp2[2], rowTerm[2] = {0.0f, 0.0f}, accumulator[8][4];
 #pragma unroll
-    for (int r = 0; r < 2; r++) rowLogSumExp2[r] = rows[r] < length ? logSumExp[headIndex + rows[r]] * FUSED_LOG2E : 0.0f;
+    for (int r = 0; r < 2; r++)
+        rowLogSumExp2[r] = rows[r] < length ? logSumExp[headIndex + rows[r]] * FUSED_LOG2E : 0.0f;
 #pragma unroll
     for (int m = 0; m < 8; m++)
 #pragma unroll
@@ -278,7 +280,7 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS)
                         mma_gradient(s[n][e], dot[n][e], j <= i && i < length, scaleLog2, rowLogSumExp2[r], dropout,
                                      seed, (headIndex + i) * length + j, keepScale);
                     if (pass == 0) rowTerm[r] += gradient.p * gradient.dP;
-                    s[n][e] = gradient.p * (gradient.dP - rowTerm[r]);
+                    else s[n][e] = gradient.p * (gradient.dP - rowTerm[r]);
                 }
             if (pass == 1) mma_weighted_rows(accumulator, s, keys[buffer]);
         }
@@ -296,14 +298,30 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS)
     }
 }
 
+// Fills one buffer of the key pass with the query tile starting at row `first`: the queries and
+// their output gradients asynchronously (joining the next fused_commit group), the rows'
+// log2(e) logSumExp and row terms directly (0 past the sequence).
+__device__ __forceinline__ void mma_fill_queries(unsigned short (*queries)[MMA_STRIDE],
+                                                 unsigned short (*gradients)[MMA_STRIDE], float *logSumExp2,
+                                                 float *terms, const bf16 *base, const bf16 *gradientBase,
+                                                 const float *logSumExp, const float *rowTerms, long long headIndex,
+                                                 long long stride, int dimension, int first, int length) {
+    mma_copy_rows(queries, base, stride, first, length);
+    mma_copy_rows(gradients, gradientBase, dimension, first, length);
+    if (threadIdx.x < MMA_TILE) {
+        int row = first + threadIdx.x;
+        logSumExp2[threadIdx.x] = row < length ? logSumExp[headIndex + row] * FUSED_LOG2E : 0.0f;
+        terms[threadIdx.x] = row < length ? rowTerms[headIndex + row] : 0.0f;
+    }
+}
+
 // Backward, pass 2 of 2: the key and value gradients of key row j from the query rows i >= j:
 // dK_j = scale * sum_i dS_ij Q_i, dV_j = sum_i keep_ij P_ij dO_i. Here the warps own key rows
 // and sweep query tiles blockIdx.x...; the products are transposed (key row by query column).
 // qkv, qkvGradient and outputGradient bfloat16, saved float32.
-extern "C" __global__ void __launch_bounds__(MMA_THREADS)
-    flash_attention_mma_backward_key_bf16(bf16 *qkvGradient, const float *saved, const bf16 *outputGradient,
-                                          const bf16 *qkv, int length, int heads, int dimension, double dropout,
-                                          unsigned long long seed, float keepScale, float scale) {
+extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_backward_key_bf16(
+    bf16 *qkvGradient, const float *saved, const bf16 *outputGradient, const bf16 *qkv, int length, int heads,
+    int dimension, double dropout, unsigned long long seed, float keepScale, float scale) {
     __shared__ __align__(16) unsigned short queries[2][MMA_TILE][MMA_STRIDE];
     __shared__ __align__(16) unsigned short gradients[2][MMA_TILE][MMA_STRIDE];
     __shared__ float tileLogSumExp2[2][MMA_TILE], tileRowTerms[2][MMA_TILE];
@@ -326,25 +344,18 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS)
 #pragma unroll
         for (int e = 0; e < 4; e++) keyAccumulator[m][e] = valueAccumulator[m][e] = 0.0f;
 
-    // Fills buffer `buffer` with query tile `queryTile`: rows asynchronously, statistics directly.
-    auto fill = [&](int buffer, int queryTile) {
-        int firstQuery = queryTile * MMA_TILE;
-        mma_copy_rows(queries[buffer], base, stride, firstQuery, length);
-        mma_copy_rows(gradients[buffer], gradientBase, dimension, firstQuery, length);
-        if (threadIdx.x < MMA_TILE) {
-            int row = firstQuery + threadIdx.x;
-            tileLogSumExp2[buffer][threadIdx.x] = row < length ? logSumExp[headIndex + row] * FUSED_LOG2E : 0.0f;
-            tileRowTerms[buffer][threadIdx.x] = row < length ? rowTerms[headIndex + row] : 0.0f;
-        }
-    };
     int tiles = (length + MMA_TILE - 1) / MMA_TILE;
-    fill(0, tile);
+    mma_fill_queries(queries[0], gradients[0], tileLogSumExp2[0], tileRowTerms[0], base, gradientBase, logSumExp,
+                     rowTerms, headIndex, stride, dimension, tile * MMA_TILE, length);
     fused_commit();
     for (int queryTile = tile; queryTile < tiles; queryTile++) {
         int buffer = (queryTile - tile) & 1, firstQuery = queryTile * MMA_TILE;
         // Every warp is done with the other buffer (query tile queryTile - 1) before it refills.
         __syncthreads();
-        if (queryTile + 1 < tiles) fill(buffer ^ 1, queryTile + 1);
+        if (queryTile + 1 < tiles)
+            mma_fill_queries(queries[buffer ^ 1], gradients[buffer ^ 1], tileLogSumExp2[buffer ^ 1],
+                             tileRowTerms[buffer ^ 1], base, gradientBase, logSumExp, rowTerms, headIndex, stride,
+                             dimension, firstQuery + MMA_TILE, length);
         fused_commit();
         fused_wait_previous();
         __syncthreads();
