@@ -10,6 +10,16 @@ extension CUDABackend {
         dimension / heads <= Self.largestFusedAttentionHead
     }
 
+    /// The head size of the tensor-core kernels of flash_attention_mma.cu.
+    static let tensorCoreAttentionHead = 64
+
+    /// Whether the tensor-core kernels serve this call: bfloat16 operands, heads of exactly 64
+    /// and 16-byte aligned starts (they copy rows 16 bytes at a time); their saved state is the
+    /// fused kernels' own.
+    private func usesTensorCoreAttention(mixed: Bool, heads: Int, dimension: Int, _ operands: [Tensor]) -> Bool {
+        mixed && dimension / heads == Self.tensorCoreAttentionHead && operands.allSatisfy { $0.address % 16 == 0 }
+    }
+
     /// Fused: the row log-sum-exps and the backward's row terms [2, batch, heads, length];
     /// otherwise the probabilities [batch, heads, length, length].
     public func attentionSavedCount(batch: Int, length: Int, heads: Int, dimension: Int) -> Int {
@@ -31,7 +41,9 @@ extension CUDABackend {
             .address(output.address), .address(saved.address), .address(qkv.address),
             .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
         ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
-        if usesFusedAttention(heads: heads, dimension: dimension) {
+        if usesTensorCoreAttention(mixed: mixed, heads: heads, dimension: dimension, [output, qkv]) {
+            launch(.flashAttentionForwardMMA, grid: (tensorCoreTiles(length), heads, batch), block: (128, 1, 1), arguments)
+        } else if usesFusedAttention(heads: heads, dimension: dimension) {
             launch(mixed ? .flashAttentionForwardBFloat16 : .flashAttentionForward,
                    grid: (tiles(length), heads, batch), block: (256, 1, 1),
                    sharedBytes: 3 * 32 * fusedTilePitch(headSize) * 4, arguments)
@@ -61,6 +73,13 @@ extension CUDABackend {
                 .address(qkvGradient.address), .address(saved.address), .address(outputGradient.address),
                 .address(qkv.address), .int32(Int32(length)), .int32(Int32(heads)), .int32(Int32(dimension)),
             ] + scalars(dropout: dropout, seed: seed, headSize: headSize)
+            if usesTensorCoreAttention(mixed: mixed, heads: heads, dimension: dimension,
+                                       [qkvGradient, outputGradient, qkv]) {
+                let grid = (tensorCoreTiles(length), heads, batch)
+                launch(.flashAttentionBackwardQueryMMA, grid: grid, block: (128, 1, 1), arguments)
+                launch(.flashAttentionBackwardKeyMMA, grid: grid, block: (128, 1, 1), arguments)
+                return
+            }
             launch(mixed ? .flashAttentionBackwardQueryBFloat16 : .flashAttentionBackwardQuery,
                    grid: (tiles(length), heads, batch), block: (256, 1, 1),
                    sharedBytes: 4 * 32 * fusedTilePitch(headSize) * 4, arguments)
@@ -100,6 +119,9 @@ extension CUDABackend {
 
     /// The number of 32-row tiles of the fused kernels.
     private func tiles(_ length: Int) -> Int { (length + 31) / 32 }
+
+    /// The number of 64-row tiles of the tensor-core kernels.
+    private func tensorCoreTiles(_ length: Int) -> Int { (length + 63) / 64 }
 
     /// The trailing kernel parameters shared by the attention kernels.
     private func scalars(dropout: Double, seed: UInt64, headSize: Int) -> [KernelArgument] {

@@ -27,6 +27,7 @@ public enum KernelSources {
         source("elementwise.cu", PackageResources.elementwise_cu),
         source("embedding.cu", PackageResources.embedding_cu),
         source("flash_attention.cu", PackageResources.flash_attention_cu),
+        source("flash_attention_mma.cu", PackageResources.flash_attention_mma_cu),
         source("full_ranking.cu", PackageResources.full_ranking_cu),
         source("gathered_dot.cu", PackageResources.gathered_dot_cu),
         source("layer_norm.cu", PackageResources.layer_norm_cu),
@@ -109,6 +110,10 @@ enum Kernel: String, CaseIterable {
     case flashAttentionForwardBFloat16 = "flash_attention_forward_bf16"
     case flashAttentionBackwardQueryBFloat16 = "flash_attention_backward_query_bf16"
     case flashAttentionBackwardKeyBFloat16 = "flash_attention_backward_key_bf16"
+    // Tensor-core variants of the three above for heads of exactly 64 (same operand dtypes).
+    case flashAttentionForwardMMA = "flash_attention_mma_forward_bf16"
+    case flashAttentionBackwardQueryMMA = "flash_attention_mma_backward_query_bf16"
+    case flashAttentionBackwardKeyMMA = "flash_attention_mma_backward_key_bf16"
     case adamW = "adamw_f32"
     case softmaxCrossEntropy = "softmax_cross_entropy_f32"
     case sampledSoftmaxCrossEntropy = "sampled_softmax_cross_entropy_f32"
@@ -167,6 +172,8 @@ enum Kernel: String, CaseIterable {
         case .flashAttentionForward, .flashAttentionBackwardQuery, .flashAttentionBackwardKey,
              .flashAttentionForwardBFloat16, .flashAttentionBackwardQueryBFloat16, .flashAttentionBackwardKeyBFloat16:
             "flash_attention.cu"
+        case .flashAttentionForwardMMA, .flashAttentionBackwardQueryMMA, .flashAttentionBackwardKeyMMA:
+            "flash_attention_mma.cu"
         case .adamW: "adamw.cu"
         case .softmaxCrossEntropy, .softmaxCrossEntropyBFloat16: "softmax_cross_entropy.cu"
         case .sampledSoftmaxCrossEntropy, .sigmoidBinaryCrossEntropy, .sampledSoftmaxCrossEntropyBFloat16,

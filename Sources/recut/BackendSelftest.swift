@@ -104,6 +104,9 @@ final class BackendSelftest {
         checkBFloat16Attention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0.1)
         checkBFloat16Attention(batch: 2, length: 96, heads: 1, dimension: 64, dropout: 0.2)
         checkBFloat16Attention(batch: 2, length: 45, heads: 1, dimension: 128, dropout: 0.1)
+        // Heads of 64 on CUDA's tensor cores over partial 64-row tiles, with one and two heads.
+        checkBFloat16Attention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2)
+        checkBFloat16Attention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1)
         checkActivations()
         checkDropout()
         checkBiasAndRows()
