@@ -96,17 +96,17 @@ final class BackendSelftest {
         checkEmbedding()
         checkLayerNorm()
         // Head sizes 16 and 64 (fused on CUDA) over partial and whole 32-row tiles; 128 (unfused).
-        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0)
-        checkAttention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0.1)
-        checkAttention(batch: 2, length: 96, heads: 1, dimension: 64, dropout: 0.2)
-        checkAttention(batch: 2, length: 45, heads: 1, dimension: 128, dropout: 0.1)
-        checkBFloat16Attention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0)
-        checkBFloat16Attention(batch: 3, length: 37, heads: 4, dimension: 64, dropout: 0.1)
-        checkBFloat16Attention(batch: 2, length: 96, heads: 1, dimension: 64, dropout: 0.2)
-        checkBFloat16Attention(batch: 2, length: 45, heads: 1, dimension: 128, dropout: 0.1)
+        let attentionShapes = [(3, 37, 4, 64, 0.0), (3, 37, 4, 64, 0.1), (2, 96, 1, 64, 0.2), (2, 45, 1, 128, 0.1)]
+        for (batch, length, heads, dimension, dropout) in attentionShapes {
+            checkAttention(batch: batch, length: length, heads: heads, dimension: dimension, dropout: dropout)
+        }
+        for (batch, length, heads, dimension, dropout) in attentionShapes {
+            checkAttention(batch: batch, length: length, heads: heads, dimension: dimension, dropout: dropout,
+                           dtype: .bfloat16)
+        }
         // Heads of 64 on CUDA's tensor cores over partial 64-row tiles, with one and two heads.
-        checkBFloat16Attention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2)
-        checkBFloat16Attention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1)
+        checkAttention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2, dtype: .bfloat16)
+        checkAttention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1, dtype: .bfloat16)
         checkActivations()
         checkDropout()
         checkBiasAndRows()
@@ -237,10 +237,14 @@ final class BackendSelftest {
 
     /// One causal attention check; the saved state is the backend's own (probabilities on
     /// the CPU, per-row statistics in fused kernels), so only outputs and gradients are compared.
-    private func checkAttention(batch: Int, length: Int, heads: Int, dimension: Int, dropout: Double) {
+    /// With `dtype` bfloat16, qkv, outputs and gradients are bfloat16 and the saved state float32
+    /// (mixed precision), against the float64 reference on the same rounded inputs.
+    private func checkAttention(batch: Int, length: Int, heads: Int, dimension: Int, dropout: Double,
+                                dtype: DType = .float32) {
         let seed = generator.next()
-        let qkv = randomPair([batch, length, 3 * dimension])
-        let output = poisoned([batch, length, dimension])
+        let threshold = dtype == .bfloat16 ? Self.bfloat16Threshold : Self.float32Threshold
+        let qkv = randomPair([batch, length, 3 * dimension], dtype: dtype)
+        let output = poisoned([batch, length, dimension], dtype: dtype)
         let subjectSaved = subject.makeTensor(
             shape: [subject.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
             dtype: .float32)
@@ -248,22 +252,23 @@ final class BackendSelftest {
         let referenceSaved = reference.makeTensor(
             shape: [reference.attentionSavedCount(batch: batch, length: length, heads: heads, dimension: dimension)],
             dtype: .float64)
-        let name = "B=\(batch) L=\(length) h=\(heads) d=\(dimension) dropout=\(dropout)"
+        let name = (dtype == .bfloat16 ? "bfloat16 " : "")
+            + "B=\(batch) L=\(length) h=\(heads) d=\(dimension) dropout=\(dropout)"
         subject.attentionForward(output.subject, saved: subjectSaved, qkv: qkv.subject, batch: batch,
                                  length: length, heads: heads, dimension: dimension, dropout: dropout, seed: seed)
         reference.attentionForward(output.reference, saved: referenceSaved, qkv: qkv.reference,
                                    batch: batch, length: length, heads: heads, dimension: dimension,
                                    dropout: dropout, seed: seed)
-        record("attentionForward \(name)", [output])
-        let outputGradient = randomPair([batch, length, dimension])
-        let qkvGradient = poisoned([batch, length, 3 * dimension])
+        record("attentionForward \(name)", [output], threshold: threshold)
+        let outputGradient = randomPair([batch, length, dimension], dtype: dtype)
+        let qkvGradient = poisoned([batch, length, 3 * dimension], dtype: dtype)
         subject.attentionBackward(qkvGradient.subject, outputGradient: outputGradient.subject, qkv: qkv.subject,
                                   saved: subjectSaved, batch: batch, length: length, heads: heads,
                                   dimension: dimension, dropout: dropout, seed: seed)
         reference.attentionBackward(qkvGradient.reference, outputGradient: outputGradient.reference, qkv: qkv.reference,
                                     saved: referenceSaved, batch: batch, length: length, heads: heads,
                                     dimension: dimension, dropout: dropout, seed: seed)
-        record("attentionBackward \(name)", [qkvGradient])
+        record("attentionBackward \(name)", [qkvGradient], threshold: threshold)
     }
 
     private func checkActivations() {
