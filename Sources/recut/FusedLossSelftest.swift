@@ -109,6 +109,7 @@ extension BackendSelftest {
         }
     }
 
+    /// Fresh `LossInputs` of `sizes`, with negatives of `granularity` (nil: the full catalog).
     func lossInputs(_ sizes: LossCheckSizes, granularity: SampledNegatives.Granularity?, logQ logQKind: LogQKind,
                     filtering: Bool, dtype: DType) -> LossInputs {
         let hidden = randomPair([sizes.rows, sizes.dimension], scale: filtering ? 3 : 1, dtype: dtype)
