@@ -11,8 +11,9 @@ struct SelftestResult {
     var passed: Bool { error.isFinite && error <= threshold }
 }
 
-/// Runs every `Backend` op on a backend under test (float32) and on the CPU reference
-/// (float64) with the same float32-representable random inputs, and compares the outputs.
+/// Runs every `Backend` op on a backend under test (in float32, and with the operand dtypes
+/// of `MixedPrecision`) and on the CPU reference (float64) with the same random inputs,
+/// rounded to the subject's dtype, and compares the outputs.
 ///
 /// Outputs the op overwrites are poisoned with NaN on the subject first, so an element the
 /// op fails to write shows up as a failure; outputs the op accumulates into start from the
@@ -34,7 +35,7 @@ final class BackendSelftest {
         generator = SplitMix64(seed: seed)
     }
 
-    /// A float32 tensor on the subject and a float64 tensor on the reference, with equal values.
+    /// A float32 or bfloat16 tensor on the subject and a float64 tensor on the reference, with equal values.
     struct Pair {
         var subject: Tensor
         var reference: Tensor
@@ -88,36 +89,53 @@ final class BackendSelftest {
         results.append(SelftestResult(operation: operation, error: Self.relativeError(actual, expected), threshold: threshold))
     }
 
+    /// The threshold of a check whose operands or outputs are `dtype` (bfloat16 in mixed precision).
+    static func threshold(for dtype: DType) -> Double {
+        dtype == .bfloat16 ? bfloat16Threshold : float32Threshold
+    }
+
+    /// A check's name: `operation` in float32; in mixed precision (`dtype` bfloat16) prefixed
+    /// with "bf16 " and followed by `mixed`, which tells the operands that stay float32 where
+    /// the name must.
+    static func name(_ operation: String, _ dtype: DType, mixed: String = "") -> String {
+        dtype == .bfloat16 ? "bf16 " + operation + mixed : operation
+    }
+
     /// Runs every check and returns one result per line of the table.
     func run() -> [SelftestResult] {
         checkMemory()
-        checkMatmul()
-        checkElementwise()
-        checkEmbedding()
-        checkLayerNorm()
+        // Each op in float32, then with the operand dtypes of `MixedPrecision`.
+        for dtype in [DType.float32, .bfloat16] {
+            checkMatmul(dtype: dtype)
+            checkAdd(dtype: dtype)
+            checkEmbeddingForward(dtype: dtype)
+            checkLayerNorm(dtype: dtype)
+            checkBias(dtype: dtype)
+            checkActivations(dtype: dtype)
+            checkDropout(dtype: dtype)
+        }
+        checkScaling()
+        checkEmbeddingBackward()
+        checkRows()
         // Head sizes 16 and 64 (fused on CUDA) over partial and whole 32-row tiles; 128 (unfused).
         let attentionShapes = [(3, 37, 4, 64, 0.0), (3, 37, 4, 64, 0.1), (2, 96, 1, 64, 0.2), (2, 45, 1, 128, 0.1)]
-        for (batch, length, heads, dimension, dropout) in attentionShapes {
-            checkAttention(batch: batch, length: length, heads: heads, dimension: dimension, dropout: dropout)
-        }
-        for (batch, length, heads, dimension, dropout) in attentionShapes {
-            checkAttention(batch: batch, length: length, heads: heads, dimension: dimension, dropout: dropout,
-                           dtype: .bfloat16)
+        for dtype in [DType.float32, .bfloat16] {
+            for (batch, length, heads, dimension, dropout) in attentionShapes {
+                checkAttention(batch: batch, length: length, heads: heads, dimension: dimension, dropout: dropout,
+                               dtype: dtype)
+            }
         }
         // Heads of 64 on CUDA's tensor cores over partial 64-row tiles, with one and two heads.
         checkAttention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2, dtype: .bfloat16)
         checkAttention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1, dtype: .bfloat16)
-        checkActivations()
-        checkDropout()
-        checkBiasAndRows()
-        checkBFloat16Ops()
         checkAdamW()
         if let lossSubject = subject as? any LossBackend {
-            checkLosses(lossSubject)
-            checkBFloat16Losses(lossSubject)
+            for dtype in [DType.float32, .bfloat16] { checkLosses(lossSubject, dtype: dtype) }
+            checkLossReductions(lossSubject)
+            checkBFloat16LossClasses(lossSubject)
             if let fusedSubject = subject as? any FusedLossBackend {
                 checkFusedLosses(fusedSubject)
-                checkBFloat16FusedTiles(fusedSubject)
+                checkBFloat16FusedPasses(fusedSubject)
             }
             checkTrainingStep(lossSubject, precision: .float32)
             checkTrainingStep(lossSubject, precision: .bfloat16)
@@ -145,37 +163,56 @@ final class BackendSelftest {
         record("fill", [filled], threshold: 0)
     }
 
-    private func checkMatmul() {
+    /// Every transpose and one strided batch, with `dtype` operands. In mixed precision,
+    /// activation products write bfloat16 and weight-gradient products float32 (accumulated
+    /// with beta 1); the batch writes activations.
+    private func checkMatmul(dtype: DType) {
         let (m, n, k) = (70, 90, 130)
-        for (transposeA, transposeB, beta) in [(false, false, 0.0), (false, true, 1.0), (true, false, 0.0), (true, true, 0.5)] {
-            let a = randomPair(transposeA ? [k, m] : [m, k]), b = randomPair(transposeB ? [n, k] : [k, n])
-            let output = beta == 0 ? poisoned([m, n]) : randomPair([m, n])
+        let settings: [(transposeA: Bool, transposeB: Bool, beta: Double, output: DType)] = dtype == .float32
+            ? [(false, false, 0, .float32), (false, true, 1, .float32), (true, false, 0, .float32),
+               (true, true, 0.5, .float32)]
+            : [(false, false, 0, .bfloat16), (false, true, 0, .bfloat16), (true, false, 1, .float32),
+               (true, true, 0.5, .bfloat16), (false, true, 0, .float32)]
+        for setting in settings {
+            let a = randomPair(setting.transposeA ? [k, m] : [m, k], dtype: dtype)
+            let b = randomPair(setting.transposeB ? [n, k] : [k, n], dtype: dtype)
+            let output = setting.beta == 0 ? poisoned([m, n], dtype: setting.output)
+                                           : randomPair([m, n], dtype: setting.output)
             for (backend, o, x, y) in [(subject, output.subject, a.subject, b.subject),
                                        (reference as any Backend, output.reference, a.reference, b.reference)] {
-                backend.matmul(o, x, y, rows: m, columns: n, inner: k, transposeA: transposeA, transposeB: transposeB,
-                               alpha: 0.75, beta: beta)
+                backend.matmul(o, x, y, rows: m, columns: n, inner: k, transposeA: setting.transposeA,
+                               transposeB: setting.transposeB, alpha: 0.75, beta: setting.beta)
             }
-            record("matmul \(transposeA ? "T" : "N")\(transposeB ? "T" : "N") beta=\(beta)", [output])
+            let transposes = "\(setting.transposeA ? "T" : "N")\(setting.transposeB ? "T" : "N")"
+            record(Self.name("matmul \(transposes) beta=\(setting.beta)", dtype, mixed: " -> \(setting.output)"), [output],
+                   threshold: Self.threshold(for: dtype))
         }
         let batches = 3, (rows, columns, inner) = (33, 47, 64)
-        let a = randomPair([batches, inner, rows]), b = randomPair([batches, inner, columns])
-        let output = poisoned([batches, rows, columns])
+        let a = randomPair([batches, inner, rows], dtype: dtype), b = randomPair([batches, inner, columns], dtype: dtype)
+        let output = poisoned([batches, rows, columns], dtype: dtype)
         for (backend, o, x, y) in [(subject, output.subject, a.subject, b.subject),
                                    (reference as any Backend, output.reference, a.reference, b.reference)] {
             backend.batchedMatmul(o, x, y, rows: rows, columns: columns, inner: inner, transposeA: true, transposeB: false,
                                   alpha: 1, beta: 0, batchCount: batches, outputStride: rows * columns,
                                   aStride: inner * rows, bStride: inner * columns)
         }
-        record("batchedMatmul TN x3", [output])
+        record(Self.name("batchedMatmul TN x3", dtype, mixed: " -> \(dtype)"), [output],
+               threshold: Self.threshold(for: dtype))
     }
 
-    private func checkElementwise() {
+    /// A float32 residual plus a `dtype` branch into float32.
+    private func checkAdd(dtype: DType) {
         let count = 10_000
-        let a = randomPair([count]), b = randomPair([count])
+        let a = randomPair([count]), b = randomPair([count], dtype: dtype)
         let sum = poisoned([count])
         subject.add(sum.subject, a.subject, b.subject, count: count)
         reference.add(sum.reference, a.reference, b.reference, count: count)
-        record("add", [sum])
+        record(Self.name("add", dtype, mixed: " (float32 + bfloat16)"), [sum], threshold: Self.threshold(for: dtype))
+    }
+
+    private func checkScaling() {
+        let count = 10_000
+        let a = randomPair([count]), b = randomPair([count])
         let accumulated = randomPair([count])
         subject.addScaled(accumulated.subject, a.subject, scale: -0.5, count: count)
         reference.addScaled(accumulated.reference, a.reference, scale: -0.5, count: count)
@@ -189,16 +226,29 @@ final class BackendSelftest {
                                       threshold: Self.float32Threshold))
     }
 
-    private func checkEmbedding() {
+    /// Rows of a `dtype` table gathered into float32 rows (the residual stream) and, in mixed
+    /// precision, into bfloat16 rows, which copy the table's values exactly.
+    private func checkEmbeddingForward(dtype: DType) {
         let (rows, dimension, count) = (50, 48, 400)
-        let table = randomPair([rows, dimension])
-        let ids = (0..<count).map { _ in Int32(generator.next(below: rows)) }
-        let (subjectIDs, referenceIDs) = idPair(ids)
-        let gathered = poisoned([count, dimension])
-        subject.embeddingForward(gathered.subject, ids: subjectIDs, table: table.subject, count: count, dimension: dimension)
-        reference.embeddingForward(gathered.reference, ids: referenceIDs, table: table.reference, count: count,
-                                   dimension: dimension)
-        record("embeddingForward", [gathered])
+        let table = randomPair([rows, dimension], dtype: dtype)
+        let (subjectIDs, referenceIDs) = idPair((0..<count).map { _ in Int32(generator.next(below: rows)) })
+        let outputs: [(dtype: DType, mixed: String, threshold: Double)] = dtype == .float32
+            ? [(.float32, "", Self.float32Threshold)]
+            : [(.float32, " (bfloat16 table)", Self.bfloat16Threshold), (.bfloat16, " (bfloat16 table into bfloat16)", 0)]
+        for output in outputs {
+            let gathered = poisoned([count, dimension], dtype: output.dtype)
+            subject.embeddingForward(gathered.subject, ids: subjectIDs, table: table.subject, count: count,
+                                     dimension: dimension)
+            reference.embeddingForward(gathered.reference, ids: referenceIDs, table: table.reference, count: count,
+                                       dimension: dimension)
+            record(Self.name("embeddingForward", dtype, mixed: output.mixed), [gathered], threshold: output.threshold)
+        }
+    }
+
+    /// The table gradient's scatter-add, float32 in both precisions.
+    private func checkEmbeddingBackward() {
+        let (rows, dimension, count) = (50, 48, 400)
+        let (subjectIDs, referenceIDs) = idPair((0..<count).map { _ in Int32(generator.next(below: rows)) })
         let gradient = randomPair([count, dimension])
         let tableGradient = randomPair([rows, dimension])
         subject.embeddingBackward(tableGradient.subject, outputGradient: gradient.subject, ids: subjectIDs, count: count,
@@ -208,19 +258,22 @@ final class BackendSelftest {
         record("embeddingBackward (scatter-add)", [tableGradient])
     }
 
-    private func checkLayerNorm() {
+    /// A `dtype` normalised output from float32 input and statistics, and the backward from a
+    /// `dtype` output gradient into float32 gradients.
+    private func checkLayerNorm(dtype: DType) {
         let (rows, dimension) = (300, 96)
+        let threshold = Self.threshold(for: dtype)
         let input = randomPair([rows, dimension], scale: 2, offset: 0.5)
         let weight = randomPair([dimension], scale: 0.5, offset: 1), bias = randomPair([dimension], scale: 0.5)
-        let output = poisoned([rows, dimension]), mean = poisoned([rows]), rstd = poisoned([rows])
+        let output = poisoned([rows, dimension], dtype: dtype), mean = poisoned([rows]), rstd = poisoned([rows])
         subject.layerNormForward(output.subject, mean: mean.subject, reciprocalStandardDeviation: rstd.subject,
                                  input: input.subject, weight: weight.subject, bias: bias.subject,
                                  rows: rows, dimension: dimension, epsilon: 1e-5)
         reference.layerNormForward(output.reference, mean: mean.reference, reciprocalStandardDeviation: rstd.reference,
                                    input: input.reference, weight: weight.reference, bias: bias.reference,
                                    rows: rows, dimension: dimension, epsilon: 1e-5)
-        record("layerNormForward", [output, mean, rstd])
-        let outputGradient = randomPair([rows, dimension])
+        record(Self.name("layerNormForward", dtype), [output, mean, rstd], threshold: threshold)
+        let outputGradient = randomPair([rows, dimension], dtype: dtype)
         let inputGradient = randomPair([rows, dimension]), weightGradient = randomPair([dimension])
         let biasGradient = randomPair([dimension])
         subject.layerNormBackward(inputGradient.subject, weightGradient: weightGradient.subject,
@@ -231,8 +284,8 @@ final class BackendSelftest {
                                     biasGradient: biasGradient.reference, outputGradient: outputGradient.reference,
                                     input: input.reference, weight: weight.reference, mean: mean.reference,
                                     reciprocalStandardDeviation: rstd.reference, rows: rows, dimension: dimension)
-        record("layerNormBackward d input", [inputGradient])
-        record("layerNormBackward d weight, d bias", [weightGradient, biasGradient])
+        record(Self.name("layerNormBackward d input", dtype), [inputGradient], threshold: threshold)
+        record(Self.name("layerNormBackward d weight, d bias", dtype), [weightGradient, biasGradient], threshold: threshold)
     }
 
     /// One causal attention check; the saved state is the backend's own (probabilities on
@@ -240,9 +293,9 @@ final class BackendSelftest {
     /// With `dtype` bfloat16, qkv, outputs and gradients are bfloat16 and the saved state float32
     /// (mixed precision), against the float64 reference on the same rounded inputs.
     private func checkAttention(batch: Int, length: Int, heads: Int, dimension: Int, dropout: Double,
-                                dtype: DType = .float32) {
+                                dtype: DType) {
         let seed = generator.next()
-        let threshold = dtype == .bfloat16 ? Self.bfloat16Threshold : Self.float32Threshold
+        let threshold = Self.threshold(for: dtype)
         let qkv = randomPair([batch, length, 3 * dimension], dtype: dtype)
         let output = poisoned([batch, length, dimension], dtype: dtype)
         let subjectSaved = subject.makeTensor(
@@ -271,9 +324,12 @@ final class BackendSelftest {
         record("attentionBackward \(name)", [qkvGradient], threshold: threshold)
     }
 
-    private func checkActivations() {
-        let count = 5000
-        let input = randomPair([count], scale: 4), outputGradient = randomPair([count])
+    /// GELU and ReLU with every operand `dtype`, over a count that is not a multiple of 8 (the
+    /// CUDA bfloat16 kernels finish vectors of 8 one element at a time); in mixed precision also
+    /// on views that start 2 bytes past 16-byte alignment (no vectors at all).
+    private func checkActivations(dtype: DType) {
+        let count = 5003, threshold = Self.threshold(for: dtype)
+        let input = randomPair([count], scale: 4, dtype: dtype), outputGradient = randomPair([count], dtype: dtype)
         for (name, forward, backward) in [
             ("gelu", { (b: any Backend, o: Tensor, i: Tensor) in b.geluForward(o, input: i, count: count) },
              { (b: any Backend, g: Tensor, d: Tensor, i: Tensor) in
@@ -282,45 +338,72 @@ final class BackendSelftest {
              { (b: any Backend, g: Tensor, d: Tensor, i: Tensor) in
                  b.reluBackward(g, outputGradient: d, input: i, count: count) }),
         ] {
-            let output = poisoned([count]), inputGradient = poisoned([count])
+            let output = poisoned([count], dtype: dtype), inputGradient = poisoned([count], dtype: dtype)
             forward(subject, output.subject, input.subject)
             forward(reference, output.reference, input.reference)
-            record("\(name)Forward", [output])
+            record(Self.name("\(name)Forward", dtype), [output], threshold: threshold)
             backward(subject, inputGradient.subject, outputGradient.subject, input.subject)
             backward(reference, inputGradient.reference, outputGradient.reference, input.reference)
-            record("\(name)Backward", [inputGradient])
+            record(Self.name("\(name)Backward", dtype), [inputGradient], threshold: threshold)
+        }
+        guard dtype == .bfloat16 else { return }
+        let inputGradient = poisoned([count], dtype: dtype)
+        func unaligned(_ tensor: Tensor) -> Tensor { tensor.view(offset: 1, shape: [count - 1]) }
+        for (backend, g, d, i) in [(subject, inputGradient.subject, outputGradient.subject, input.subject),
+                                   (reference as any Backend, inputGradient.reference, outputGradient.reference,
+                                    input.reference)] {
+            backend.geluBackward(unaligned(g), outputGradient: unaligned(d), input: unaligned(i), count: count - 1)
+        }
+        let written = Pair(subject: unaligned(inputGradient.subject), reference: unaligned(inputGradient.reference))
+        record(Self.name("geluBackward (unaligned views)", dtype), [written], threshold: threshold)
+    }
+
+    /// Dropout forward on `dtype`, and backward into a `dtype` input gradient from an output
+    /// gradient of the same dtype and, in mixed precision, also from a float32 one. Inputs are
+    /// in 1...3, so one element masked differently from the reference fails the check.
+    private func checkDropout(dtype: DType) {
+        let count = 20_003, probability = 0.1, seed = generator.next(), threshold = Self.threshold(for: dtype)
+        let input = randomPair([count], offset: 2, dtype: dtype)
+        let output = poisoned([count], dtype: dtype)
+        subject.dropoutForward(output.subject, input: input.subject, count: count, probability: probability, seed: seed)
+        reference.dropoutForward(output.reference, input: input.reference, count: count, probability: probability,
+                                 seed: seed)
+        record(Self.name("dropoutForward", dtype), [output], threshold: threshold)
+        if dtype == .float32 {
+            let subjectValues: [Double] = subject.download(output.subject)
+            let referenceValues: [Double] = reference.download(output.reference)
+            let mismatches = zip(subjectValues, referenceValues).filter { ($0 == 0) != ($1 == 0) }.count
+            results.append(SelftestResult(operation: "dropout mask (fraction differing)",
+                                          error: Double(mismatches) / Double(count), threshold: 0))
+        }
+        for gradientDType in dtype == .float32 ? [DType.float32] : [.bfloat16, .float32] {
+            let outputGradient = randomPair([count], offset: 2, dtype: gradientDType)
+            let inputGradient = poisoned([count], dtype: dtype)
+            subject.dropoutBackward(inputGradient.subject, outputGradient: outputGradient.subject, count: count,
+                                    probability: probability, seed: seed)
+            reference.dropoutBackward(inputGradient.reference, outputGradient: outputGradient.reference, count: count,
+                                      probability: probability, seed: seed)
+            record(Self.name("dropoutBackward", dtype, mixed: " (from \(gradientDType))"), [inputGradient],
+                   threshold: threshold)
         }
     }
 
-    private func checkDropout() {
-        let count = 20_000, probability = 0.1, seed = generator.next()
-        let input = randomPair([count], offset: 2)
-        let output = poisoned([count]), inputGradient = poisoned([count])
-        subject.dropoutForward(output.subject, input: input.subject, count: count, probability: probability, seed: seed)
-        reference.dropoutForward(output.reference, input: input.reference, count: count, probability: probability, seed: seed)
-        record("dropoutForward", [output])
-        let subjectValues: [Double] = subject.download(output.subject)
-        let referenceValues: [Double] = reference.download(output.reference)
-        let mismatches = zip(subjectValues, referenceValues).filter { ($0 == 0) != ($1 == 0) }.count
-        results.append(SelftestResult(operation: "dropout mask (fraction differing)", error: Double(mismatches) / Double(count),
-                                      threshold: 0))
-        subject.dropoutBackward(inputGradient.subject, outputGradient: input.subject, count: count,
-                                probability: probability, seed: seed)
-        reference.dropoutBackward(inputGradient.reference, outputGradient: input.reference, count: count,
-                                  probability: probability, seed: seed)
-        record("dropoutBackward", [inputGradient])
-    }
-
-    private func checkBiasAndRows() {
-        let (rows, columns) = (257, 77)
-        let output = randomPair([rows, columns]), bias = randomPair([columns])
+    /// addBias on a `dtype` output with a float32 bias, and biasBackward from a `dtype` output
+    /// gradient into a float32 bias gradient.
+    private func checkBias(dtype: DType) {
+        let (rows, columns) = (257, 77), threshold = Self.threshold(for: dtype)
+        let output = randomPair([rows, columns], dtype: dtype), bias = randomPair([columns])
         subject.addBias(output.subject, bias: bias.subject, rows: rows, columns: columns)
         reference.addBias(output.reference, bias: bias.reference, rows: rows, columns: columns)
-        record("addBias", [output])
-        let outputGradient = randomPair([rows, columns]), biasGradient = randomPair([columns])
+        record(Self.name("addBias", dtype), [output], threshold: threshold)
+        let outputGradient = randomPair([rows, columns], dtype: dtype), biasGradient = randomPair([columns])
         subject.biasBackward(biasGradient.subject, outputGradient: outputGradient.subject, rows: rows, columns: columns)
         reference.biasBackward(biasGradient.reference, outputGradient: outputGradient.reference, rows: rows, columns: columns)
-        record("biasBackward", [biasGradient])
+        record(Self.name("biasBackward", dtype), [biasGradient], threshold: threshold)
+    }
+
+    private func checkRows() {
+        let rows = 257
         let logits = randomPair([rows, 1000], scale: 8)
         let probabilities = poisoned([rows, 1000]), logSumExp = poisoned([rows])
         subject.softmaxRows(probabilities.subject, input: logits.subject, rows: rows, columns: 1000)
