@@ -40,19 +40,12 @@ public final class CPUBackend: Backend {
         return tensor
     }
 
-    public func write(_ values: [Double], into tensor: Tensor) {
-        precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
-        switch tensor.dtype {
-        case .float32: convert(values, into: tensor.pointer(as: Float.self))
-        case .float64: convert(values, into: tensor.pointer(as: Double.self))
-        case .bfloat16:
-            let target = tensor.pointer(as: UInt16.self)
-            for i in values.indices { target[i] = BFloat16.bits(Float(values[i])) }
-        case .int32: preconditionFailure("writing floating-point values into an int32 tensor")
-        }
-    }
+    public func write(_ values: [Double], into tensor: Tensor) { writeFloatingPoint(values, into: tensor) }
 
-    public func write(_ values: [Float], into tensor: Tensor) {
+    public func write(_ values: [Float], into tensor: Tensor) { writeFloatingPoint(values, into: tensor) }
+
+    /// Converts `values` to `tensor`'s floating-point dtype in place.
+    private func writeFloatingPoint<Source: BinaryFloatingPoint>(_ values: [Source], into tensor: Tensor) {
         precondition(values.count <= tensor.count, "writing \(values.count) values into \(tensor.count) elements")
         switch tensor.dtype {
         case .float32: convert(values, into: tensor.pointer(as: Float.self))
