@@ -24,3 +24,19 @@ __device__ __forceinline__ void store_float(float *tensor, long long i, float va
 __device__ __forceinline__ void store_float(bf16 *tensor, long long i, float value) {
     tensor[i].bits = bf16_bits(value);
 }
+
+// Four consecutive elements from an address aligned to four of them (16 bytes of float, 8 of
+// bf16), as floats, and back.
+__device__ __forceinline__ float4 load_float4(const float *p) { return *reinterpret_cast<const float4 *>(p); }
+__device__ __forceinline__ float4 load_float4(const bf16 *p) {
+    uint2 raw = *reinterpret_cast<const uint2 *>(p);
+    return make_float4(bf16_value((unsigned short)(raw.x & 0xffffu)), bf16_value((unsigned short)(raw.x >> 16)),
+                       bf16_value((unsigned short)(raw.y & 0xffffu)), bf16_value((unsigned short)(raw.y >> 16)));
+}
+__device__ __forceinline__ void store_float4(float *p, float4 v) { *reinterpret_cast<float4 *>(p) = v; }
+__device__ __forceinline__ void store_float4(bf16 *p, float4 v) {
+    uint2 raw;
+    raw.x = (unsigned)bf16_bits(v.x) | ((unsigned)bf16_bits(v.y) << 16);
+    raw.y = (unsigned)bf16_bits(v.z) | ((unsigned)bf16_bits(v.w) << 16);
+    *reinterpret_cast<uint2 *>(p) = raw;
+}

@@ -81,7 +81,7 @@ __device__ __forceinline__ void sampled_log_sum_exp_backward(Operand *hiddenGrad
 #pragma unroll
     for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
         int c = 32 * q + 4 * member;
-        if (c < dimension) sampled_store4(dh, c, accumulated[q]);
+        if (c < dimension) store_float4(dh + c, accumulated[q]);
     }
 }
 

@@ -16,25 +16,6 @@ __device__ __forceinline__ float sampled_log_q_shift(const float *logQ, int logQ
     return logNegatives + (logQMode == 1 ? logQ[id] : logQ[slot]);
 }
 
-// Four consecutive elements at row + c (c a multiple of 4), as floats, and back.
-__device__ __forceinline__ float4 sampled_load4(const float *row, int c) {
-    return *reinterpret_cast<const float4 *>(row + c);
-}
-__device__ __forceinline__ float4 sampled_load4(const bf16 *row, int c) {
-    uint2 raw = *reinterpret_cast<const uint2 *>(row + c);
-    return make_float4(bf16_value((unsigned short)(raw.x & 0xffffu)), bf16_value((unsigned short)(raw.x >> 16)),
-                       bf16_value((unsigned short)(raw.y & 0xffffu)), bf16_value((unsigned short)(raw.y >> 16)));
-}
-__device__ __forceinline__ void sampled_store4(float *row, int c, float4 value) {
-    *reinterpret_cast<float4 *>(row + c) = value;
-}
-__device__ __forceinline__ void sampled_store4(bf16 *row, int c, float4 value) {
-    uint2 raw;
-    raw.x = (unsigned)bf16_bits(value.x) | ((unsigned)bf16_bits(value.y) << 16);
-    raw.y = (unsigned)bf16_bits(value.z) | ((unsigned)bf16_bits(value.w) << 16);
-    *reinterpret_cast<uint2 *>(row + c) = raw;
-}
-
 // The lane's float4s of one row (zeros past d).
 template <typename Operand>
 __device__ __forceinline__ void sampled_load_row(float4 v[SAMPLED_ROW_VECTORS], const Operand *row, int member,
@@ -42,7 +23,7 @@ __device__ __forceinline__ void sampled_load_row(float4 v[SAMPLED_ROW_VECTORS], 
 #pragma unroll
     for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
         int c = 32 * q + 4 * member;
-        v[q] = c < dimension ? sampled_load4(row, c) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        v[q] = c < dimension ? load_float4(row + c) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     }
 }
 

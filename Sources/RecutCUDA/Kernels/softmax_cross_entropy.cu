@@ -48,21 +48,6 @@ __device__ __forceinline__ float logit_gradient(float value, long long c, int fi
     return c == target ? gradient - scale : gradient;
 }
 
-// Four consecutive logits from a 4-element-aligned address, as floats, and back.
-__device__ __forceinline__ float4 load_logits4(const float *p) { return *reinterpret_cast<const float4 *>(p); }
-__device__ __forceinline__ float4 load_logits4(const bf16 *p) {
-    uint2 raw = *reinterpret_cast<const uint2 *>(p);
-    return make_float4(bf16_value((unsigned short)(raw.x & 0xffffu)), bf16_value((unsigned short)(raw.x >> 16)),
-                       bf16_value((unsigned short)(raw.y & 0xffffu)), bf16_value((unsigned short)(raw.y >> 16)));
-}
-__device__ __forceinline__ void store_logits4(float *p, float4 v) { *reinterpret_cast<float4 *>(p) = v; }
-__device__ __forceinline__ void store_logits4(bf16 *p, float4 v) {
-    uint2 raw;
-    raw.x = (unsigned)bf16_bits(v.x) | ((unsigned)bf16_bits(v.y) << 16);
-    raw.y = (unsigned)bf16_bits(v.z) | ((unsigned)bf16_bits(v.w) << 16);
-    *reinterpret_cast<uint2 *>(p) = raw;
-}
-
 template <typename Logit>
 __device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logits, const int *targets, int rows,
                                                       long long columns, int firstColumn, float scale,
@@ -81,7 +66,7 @@ __device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logi
         for (long long c = threadIdx.x; c < head; c += stride) store_float(x, c, 0.0f);
         for (long long c = tailStart + threadIdx.x; c < columns; c += stride) store_float(x, c, 0.0f);
         for (long long q = threadIdx.x; q < bodyVectors; q += stride)
-            store_logits4(body + 4 * q, make_float4(0.0f, 0.0f, 0.0f, 0.0f));
+            store_float4(body + 4 * q, make_float4(0.0f, 0.0f, 0.0f, 0.0f));
         if (threadIdx.x == 0) losses[r] = target < firstColumn ? 0.0f : __int_as_float(0x7fc00000);
         return;
     }
@@ -94,7 +79,7 @@ __device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logi
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
             long long q = base + u * stride;
-            if (q < bodyVectors) v[u] = load_logits4(body + 4 * q);
+            if (q < bodyVectors) v[u] = load_float4(body + 4 * q);
         }
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
@@ -127,7 +112,7 @@ __device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logi
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
             long long q = base + u * stride;
-            if (q < bodyVectors) v[u] = q < cacheVectors ? cache[q] : load_logits4(body + 4 * q);
+            if (q < bodyVectors) v[u] = q < cacheVectors ? cache[q] : load_float4(body + 4 * q);
         }
 #pragma unroll
         for (int u = 0; u < SOFTMAX_UNROLL; u++) {
@@ -139,7 +124,7 @@ __device__ __forceinline__ void softmax_cross_entropy(float *losses, Logit *logi
                 g.y = logit_gradient(v[u].y, c + 1, firstColumn, target, logSumExp, scale);
                 g.z = logit_gradient(v[u].z, c + 2, firstColumn, target, logSumExp, scale);
                 g.w = logit_gradient(v[u].w, c + 3, firstColumn, target, logSumExp, scale);
-                store_logits4(body + 4 * q, g);
+                store_float4(body + 4 * q, g);
             }
         }
     }
