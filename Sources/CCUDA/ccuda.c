@@ -76,6 +76,8 @@ int ccuda_load_driver(const char *const *candidates, int candidateCount, ccuda_d
         BIND(api, cuEventCreate, "cuEventCreate"),
         BIND(api, cuEventRecord, "cuEventRecord"),
         BIND(api, cuEventSynchronize, "cuEventSynchronize"),
+        BIND(api, cuEventDestroy, "cuEventDestroy_v2"),
+        BIND(api, cuStreamWaitEvent, "cuStreamWaitEvent"),
     };
     return load(candidates, candidateCount, bindings, sizeof bindings / sizeof bindings[0], message,
                 messageCapacity);

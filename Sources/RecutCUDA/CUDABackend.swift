@@ -27,6 +27,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     private var staging: UnsafeMutableRawPointer?
     private var stagingBytes = 0
     private let uploads: UploadStaging
+    /// Recorded on the copy stream by `awaitStagedWrites`, for the compute stream to wait on.
+    let stagedCopies: UnsafeMutableRawPointer
 
     /// Opens GPU `ordinal` and loads NVRTC and cuBLASLt; kernels compile lazily into `cacheDirectory`.
     public init(ordinal: Int = 0, cacheDirectory: URL = KernelCache.defaultDirectory()) throws(CUDAError) {
@@ -46,6 +48,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             })
         matmulEngine = try CublasLtMatmul(driver: driver)
         uploads = try UploadStaging(driver: driver)
+        stagedCopies = try driver.makeEvent()
     }
 
     // MARK: Failure and kernels
@@ -158,11 +161,16 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return tensor
     }
 
-    /// Queues a copy of `bytes` that `fill` writes into pinned memory, without waiting for it.
-    private func queueWrite(bytes: Int, into tensor: Tensor, _ fill: (UnsafeMutableRawPointer) -> Void) {
+    /// Runs `body` with the pinned upload ring, holding the lock.
+    func withUploads(_ body: (UploadStaging) throws(CUDAError) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        must { () throws(CUDAError) in try uploads.write(bytes: bytes, to: tensor.address, fill) }
+        must { () throws(CUDAError) in try body(uploads) }
+    }
+
+    /// Queues a copy of `bytes` that `fill` writes into pinned memory, without waiting for it.
+    private func queueWrite(bytes: Int, into tensor: Tensor, _ fill: (UnsafeMutableRawPointer) -> Void) {
+        withUploads { (uploads) throws(CUDAError) in try uploads.write(bytes: bytes, to: tensor.address, fill) }
     }
 
     /// Converts `values` into pinned memory as `tensor`'s element type and queues their copy.

@@ -3,12 +3,16 @@ import CCUDA
 /// One GPU through the driver API: its primary context, one compute stream, memory copies,
 /// module loading and kernel launches, every call's result checked.
 ///
-/// All work goes to the one stream, so device memory released by the allocator may be
-/// reused by the next operation without further synchronisation.
+/// All kernels go to the one compute stream, so device memory released by the allocator may
+/// be reused by the next operation without further synchronisation. A second stream carries
+/// only staged host-to-device copies into buffers the caller double-buffers
+/// (`Backend.stageWrite`), ordered against the compute stream by events.
 public final class CUDADriver: @unchecked Sendable {
     let api: ccuda_driver_api
     let context: UnsafeMutableRawPointer
     let stream: UnsafeMutableRawPointer
+    /// The stream of staged host-to-device copies, which run beside the compute stream's kernels.
+    let copyStream: UnsafeMutableRawPointer
     /// The device's name as the driver reports it ("NVIDIA H100 80GB HBM3").
     public let deviceName: String
     /// The compute capability as one number (90 for sm_90).
@@ -51,6 +55,9 @@ public final class CUDADriver: @unchecked Sendable {
         var stream: UnsafeMutableRawPointer?
         try Self.check(api, api.cuStreamCreate!(&stream, 1), "cuStreamCreate")
         self.stream = stream!
+        var copyStream: UnsafeMutableRawPointer?
+        try Self.check(api, api.cuStreamCreate!(&copyStream, 1), "cuStreamCreate (copies)")
+        self.copyStream = copyStream!
     }
 
     /// Throws `CUDAError.driverCall` naming `call` when `result` is not CUDA_SUCCESS.
@@ -114,9 +121,12 @@ public final class CUDADriver: @unchecked Sendable {
         try check(api.cuMemFreeHost!(pointer), "cuMemFreeHost")
     }
 
-    func copyToDevice(_ destination: UInt64, from source: UnsafeRawPointer, bytes: Int) throws(CUDAError) {
+    /// Queues a copy from (pinned) host memory on the compute stream, or on `copyStream` when `beside`.
+    func copyToDevice(_ destination: UInt64, from source: UnsafeRawPointer, bytes: Int,
+                      beside: Bool = false) throws(CUDAError) {
         try makeCurrent()
-        try check(api.cuMemcpyHtoDAsync!(destination, source, bytes, stream), "cuMemcpyHtoDAsync(\(bytes) bytes)")
+        try check(api.cuMemcpyHtoDAsync!(destination, source, bytes, beside ? copyStream : stream),
+                  "cuMemcpyHtoDAsync(\(bytes) bytes)")
     }
 
     func copyToHost(_ destination: UnsafeMutableRawPointer, from source: UInt64, bytes: Int) throws(CUDAError) {
@@ -137,9 +147,20 @@ public final class CUDADriver: @unchecked Sendable {
         return event!
     }
 
-    /// Marks the point of the stream that all work queued so far reaches.
-    func record(_ event: UnsafeMutableRawPointer) throws(CUDAError) {
-        try check(api.cuEventRecord!(event, stream), "cuEventRecord")
+    /// Marks the point of the compute stream (or of `copyStream` when `beside`) that all work
+    /// queued on it so far reaches.
+    func record(_ event: UnsafeMutableRawPointer, beside: Bool = false) throws(CUDAError) {
+        try check(api.cuEventRecord!(event, beside ? copyStream : stream), "cuEventRecord")
+    }
+
+    /// Makes work queued next on the compute stream (or on `copyStream` when `beside`) wait for `event`.
+    func streamWait(for event: UnsafeMutableRawPointer, beside: Bool = false) throws(CUDAError) {
+        try check(api.cuStreamWaitEvent!(beside ? copyStream : stream, event, 0), "cuStreamWaitEvent")
+    }
+
+    /// Releases an event.
+    func destroy(_ event: UnsafeMutableRawPointer) throws(CUDAError) {
+        try check(api.cuEventDestroy!(event), "cuEventDestroy")
     }
 
     /// Blocks the host until the stream passes `event` (at once if it was never recorded).

@@ -16,15 +16,17 @@ final class UploadStaging {
     private var next = 0
 
     /// A ring of `count` buffers (grown on demand) with one event each.
-    init(driver: CUDADriver, count: Int = 3) throws(CUDAError) {
+    init(driver: CUDADriver, count: Int = 4) throws(CUDAError) {
         self.driver = driver
         var slots: [Slot] = []
         for _ in 0..<count { slots.append(Slot(copied: try driver.makeEvent())) }
         self.slots = slots
     }
 
-    /// Lets `fill` write `bytes` into a free pinned buffer, then queues their copy to `destination`.
-    func write(bytes: Int, to destination: UInt64, _ fill: (UnsafeMutableRawPointer) -> Void) throws(CUDAError) {
+    /// Lets `fill` write `bytes` into a free pinned buffer, then queues their copy to `destination`
+    /// on the compute stream, or on the copy stream when `beside`.
+    func write(bytes: Int, to destination: UInt64, beside: Bool = false,
+               _ fill: (UnsafeMutableRawPointer) -> Void) throws(CUDAError) {
         let index = next
         next = (next + 1) % slots.count
         try driver.wait(for: slots[index].copied)
@@ -37,7 +39,7 @@ final class UploadStaging {
         }
         let buffer = slots[index].buffer!
         fill(buffer)
-        try driver.copyToDevice(destination, from: buffer, bytes: bytes)
-        try driver.record(slots[index].copied)
+        try driver.copyToDevice(destination, from: buffer, bytes: bytes, beside: beside)
+        try driver.record(slots[index].copied, beside: beside)
     }
 }

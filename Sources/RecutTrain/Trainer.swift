@@ -43,9 +43,10 @@ public final class Trainer {
     private let logQ: LogQCorrection?
     private let schedule: LearningRateSchedule
     private let ranking: ModelRanking
-    private let inputIDs: Tensor
-    private let targetIDs: Tensor
-    private let negativeIDs: Tensor
+    private var buffers: StepBuffers
+    /// The next step's inputs when their ids are already on their way to `buffers[stagedSet]`.
+    private var stagedInputs: StepInputs?
+    private var stagedSet = 0
     private let hiddenGradient: Tensor
     private var state: TrainerState
     private var bestWeights: [NamedTensor]?
@@ -75,8 +76,6 @@ public final class Trainer {
         schedule = config.learningRateSchedule(
             totalSteps: batcher.batchCount(worldSize: parallelism.worldSize) * config.resolvedEpochs)
         ranking = ModelRanking(model: model)
-        inputIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
-        targetIDs = backend.makeTensor(shape: [batchSize * length], dtype: .int32)
         hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.activationDType)
         if loss.usesNegatives {
             let distribution: SamplingDistribution = config.sampler == .uniform
@@ -85,15 +84,15 @@ public final class Trainer {
                                               seed: Self.derivedSeed(Self.rankSeed(seed, rank: parallelism.rank), .negatives))
             sampling = NegativeSampling(sampler: sampler, count: config.negatives,
                                         granularity: config.negativeGranularity, collisions: config.collisions)
-            negativeIDs = backend.makeTensor(shape: [batchSize * length * config.negatives], dtype: .int32)
             logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
                 ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
         } else {
             sampling = nil
-            negativeIDs = backend.makeTensor(shape: [1], dtype: .int32)
             logQ = nil
         }
         prefetcher = StepPrefetcher(sampling: sampling)
+        buffers = StepBuffers(backend: backend, positions: batchSize * length,
+                              negatives: sampling == nil ? 0 : batchSize * length * config.negatives)
         state = TrainerState(epoch: 0, step: 0, bestMetric: nil, bestEpoch: 0, badEpochs: 0, seed: config.seed)
         try parallelism.broadcastParameters(model.parameters)
     }
@@ -152,6 +151,7 @@ public final class Trainer {
                 state.batchInEpoch += 1
                 state.epochLossSum += batchLoss
                 state.step += 1
+                if prefetchesSteps && state.batchInEpoch < batches.count { stageNextStep(of: batches) }
                 progress.update(events: batch.targetCount, loss: batchLoss)
                 if let every = config.checkpointEvery, state.step % every == 0, state.batchInEpoch < batches.count {
                     try saveLast()
@@ -202,7 +202,13 @@ public final class Trainer {
     /// preparing the next step's (within the epoch) while this one computes.
     private func stepInputs(of epoch: TrainingEpoch) -> StepInputs {
         let key = StepInputs.Key(epoch: state.epoch, batchIndex: state.batchInEpoch, step: state.step)
+        if let staged = stagedInputs, staged.key == key { return staged }
         guard prefetchesSteps else { return StepInputs(key: key, epoch: epoch, sampling: sampling) }
+        return takePrefetched(key, of: epoch)
+    }
+
+    /// The prefetched inputs of `key`, starting the prefetch of the step after it (within the epoch).
+    private func takePrefetched(_ key: StepInputs.Key, of epoch: TrainingEpoch) -> StepInputs {
         let inputs = prefetcher.take(key, of: epoch)
         if key.batchIndex + 1 < epoch.count {
             prefetcher.prefetch(StepInputs.Key(epoch: key.epoch, batchIndex: key.batchIndex + 1, step: key.step + 1),
@@ -211,12 +217,37 @@ public final class Trainer {
         return inputs
     }
 
+    /// Queues the copies of the step `state` stands at into the set of buffers the last step did
+    /// not use, beside the last step's computation (after the step before it released the set).
+    private func stageNextStep(of epoch: TrainingEpoch) {
+        let key = StepInputs.Key(epoch: state.epoch, batchIndex: state.batchInEpoch, step: state.step)
+        let inputs = takePrefetched(key, of: epoch)
+        let set = buffers.next, marker = buffers.marker(before: set)
+        backend.stageWrite(inputs.batch.inputs, into: buffers[set].inputIDs, after: marker)
+        backend.stageWrite(inputs.batch.targets, into: buffers[set].targetIDs, after: marker)
+        if inputs.negativeShape != nil {
+            backend.stageWrite(inputs.negativeIDs, into: buffers[set].negativeIDs, after: marker)
+        }
+        stagedInputs = inputs
+        stagedSet = set
+    }
+
     /// One optimizer step on `inputs`; returns the batch's mean loss.
     private func trainStep(_ inputs: StepInputs) throws -> Double {
         let batch = inputs.batch
         let length = batch.length, positions = batch.positionCount
-        backend.write(batch.inputs, into: inputIDs)
-        backend.write(batch.targets, into: targetIDs)
+        let set: Int
+        if let staged = stagedInputs, staged.key == inputs.key {
+            set = stagedSet
+            backend.awaitStagedWrites()
+        } else {
+            set = buffers.next
+            backend.write(batch.inputs, into: buffers[set].inputIDs)
+            backend.write(batch.targets, into: buffers[set].targetIDs)
+            if inputs.negativeShape != nil { backend.write(inputs.negativeIDs, into: buffers[set].negativeIDs) }
+        }
+        stagedInputs = nil
+        let inputIDs = buffers[set].inputIDs, targetIDs = buffers[set].targetIDs
         model.zeroGradients()
         model.isTraining = true
         let hidden = model.forward(ids: inputIDs, batch: batch.batchSize, length: length,
@@ -224,8 +255,7 @@ public final class Trainer {
                                                           step: state.step))
         var negatives: SampledNegatives?
         if let shape = inputs.negativeShape {
-            let ids = negativeIDs.view(offset: 0, shape: shape)
-            backend.write(inputs.negativeIDs, into: ids)
+            let ids = buffers[set].negativeIDs.view(offset: 0, shape: shape)
             negatives = SampledNegatives(ids: ids, granularity: Self.granularity(config.negativeGranularity), logQ: logQ)
         }
         let batchLoss = loss.forwardBackward(
@@ -236,6 +266,7 @@ public final class Trainer {
         try parallelism.averageGradients(model.gradients)
         optimizer.configuration.learningRate = schedule.rate(at: state.step)
         optimizer.update(parameters: model.parameters, gradients: model.gradients)
+        buffers.used(set, until: backend.queueMarker())
         return batchLoss
     }
 

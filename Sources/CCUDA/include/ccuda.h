@@ -46,6 +46,8 @@ typedef struct {
     int (*cuEventCreate)(void **event, unsigned int flags);
     int (*cuEventRecord)(void *event, void *stream);
     int (*cuEventSynchronize)(void *event);
+    int (*cuEventDestroy)(void *event);
+    int (*cuStreamWaitEvent)(void *stream, void *event, unsigned int flags);
 } ccuda_driver_api;
 
 /// The run-time compiler functions (libnvrtc).

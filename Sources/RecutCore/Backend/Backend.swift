@@ -39,6 +39,18 @@ public protocol Backend: AnyObject, Sendable {
     func download(_ tensor: Tensor) -> [Int32]
     /// Sets every element of `tensor` to `value`.
     func fill(_ tensor: Tensor, with value: Double)
+    /// A marker of all the work queued so far, for `stageWrite(_:into:after:)`; nil where
+    /// work runs as it is called (the CPU).
+    func queueMarker() -> (any QueueMarker)?
+    /// Copies `values` into `tensor` beside the computation, once the work queued before
+    /// `marker` is done, so that the next step's inputs travel while this step computes.
+    ///
+    /// Work queued before `marker` may read `tensor`; work queued after it must not, until
+    /// `awaitStagedWrites()` (double-buffer the tensor). Ops queued after the next
+    /// `awaitStagedWrites()` see the values.
+    func stageWrite(_ values: [Int32], into tensor: Tensor, after marker: (any QueueMarker)?)
+    /// Makes the ops queued from now on wait for every `stageWrite` so far.
+    func awaitStagedWrites()
     /// Copies `source` into `destination` (same element count; dtypes may differ among float32/float64).
     func copy(_ destination: Tensor, from source: Tensor)
 

@@ -27,16 +27,3 @@ public enum OperandContracts {
                      + "beside bfloat16 hidden and table")
     }
 }
-
-extension Backend {
-    public var preferredPrecision: Precision { .float32 }
-
-    /// A single product is a batch of one; backends implement `batchedMatmul` only.
-    public func matmul(_ output: Tensor, _ a: Tensor, _ b: Tensor,
-                       rows: Int, columns: Int, inner: Int,
-                       transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double) {
-        batchedMatmul(output, a, b, rows: rows, columns: columns, inner: inner,
-                      transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
-                      batchCount: 1, outputStride: 0, aStride: 0, bStride: 0)
-    }
-}
