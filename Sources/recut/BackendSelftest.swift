@@ -129,6 +129,7 @@ final class BackendSelftest {
         checkAttention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2, dtype: .bfloat16)
         checkAttention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1, dtype: .bfloat16)
         checkAdamW()
+        checkStagedWrites()
         if let lossSubject = subject as? any LossBackend {
             for dtype in [DType.float32, .bfloat16] { checkLosses(lossSubject, dtype: dtype) }
             checkLossReductions(lossSubject)
