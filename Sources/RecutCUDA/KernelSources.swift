@@ -148,6 +148,10 @@ enum Kernel: String, CaseIterable {
     case tiledLogSumExpPartialsBFloat16 = "tiled_log_sum_exp_partials_bf16"
     case tiledHiddenGradientBFloat16 = "tiled_hidden_gradient_bf16"
     case tiledTableGradientBFloat16 = "tiled_table_gradient_bf16"
+    // The same for d <= 64: registers and shared tiles sized for 64 dimensions.
+    case tiledLogSumExpPartialsBFloat16D64 = "tiled_log_sum_exp_partials_bf16_d64"
+    case tiledHiddenGradientBFloat16D64 = "tiled_hidden_gradient_bf16_d64"
+    case tiledTableGradientBFloat16D64 = "tiled_table_gradient_bf16_d64"
 
     /// The kernel file that defines this kernel.
     var file: String {
@@ -189,9 +193,11 @@ enum Kernel: String, CaseIterable {
         case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"
         case .sampledLogSumExpBackward, .sampledPositiveWeights, .sampledLogSumExpBackwardBFloat16:
             "sampled_log_sum_exp_backward.cu"
-        case .tiledLogSumExpPartials, .logSumExpCombine, .tiledLogSumExpPartialsBFloat16:
+        case .tiledLogSumExpPartials, .logSumExpCombine, .tiledLogSumExpPartialsBFloat16,
+             .tiledLogSumExpPartialsBFloat16D64:
             "tiled_log_sum_exp_forward.cu"
-        case .tiledHiddenGradient, .tiledTableGradient, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16:
+        case .tiledHiddenGradient, .tiledTableGradient, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16,
+             .tiledHiddenGradientBFloat16D64, .tiledTableGradientBFloat16D64:
             "tiled_log_sum_exp_backward.cu"
         }
     }

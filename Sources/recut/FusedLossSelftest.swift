@@ -24,6 +24,8 @@ extension BackendSelftest {
         static let passes = LossCheckSizes(rows: 150, negatives: 100, dimension: 40, catalog: 300, length: 50)
         /// More ragged 64 x 64 tiles, at a width the bfloat16 tensor-core tiles take (a multiple of 16).
         static let tiles = LossCheckSizes(rows: 300, negatives: 200, dimension: 64, catalog: 1000, length: 50)
+        /// Tiles wider than 64 (the CUDA bfloat16 kernels sized for 128 dimensions), not a power of two.
+        static let wideTiles = LossCheckSizes(rows: 200, negatives: 130, dimension: 112, catalog: 700, length: 50)
         /// The losses end to end with per-position negatives.
         static let endToEnd = LossCheckSizes(rows: 60, negatives: 20, dimension: 32, catalog: 120, length: 60)
     }
@@ -63,9 +65,11 @@ extension BackendSelftest {
                 (nil, .none), (.perBatch, filtering ? .perItem : .none), (.perSequence, filtering ? .perNegative : .none),
             ]
             for (granularity, logQ) in tiled {
-                checkLogSumExpPasses(fusedSubject, lossInputs(.tiles, granularity: granularity, logQ: logQ,
-                                                              filtering: filtering, dtype: .bfloat16),
-                                     filtering: filtering, filterDType: .float32)
+                for sizes in [LossCheckSizes.tiles, .wideTiles] {
+                    checkLogSumExpPasses(fusedSubject, lossInputs(sizes, granularity: granularity, logQ: logQ,
+                                                                  filtering: filtering, dtype: .bfloat16),
+                                         filtering: filtering, filterDType: .float32)
+                }
             }
         }
     }
@@ -152,7 +156,7 @@ extension BackendSelftest {
                                       filterDType: DType) {
         let sizes = inputs.sizes, threshold = Self.threshold(for: inputs.dtype)
         let name = Self.name(inputs.fusedLoss, inputs.dtype)
-        let label = inputs.label(filtering: filtering)
+        let label = inputs.label(filtering: filtering) + " d=\(sizes.dimension)"
         let positive = positivePair(inputs)
         let logSumExp = poisoned([sizes.rows]), losses = poisoned([sizes.rows])
         for (backend, side) in [(fusedSubject, Side.subject), (reference as any FusedLossBackend, Side.reference)] {

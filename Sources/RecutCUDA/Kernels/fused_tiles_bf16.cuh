@@ -3,7 +3,9 @@
 // 4 warps owns 64 fixed-side entries, 16 per warp, and sweeps tiles of 64 entries of the other
 // side through shared memory (two buffers filled with cp.async, read with ldmatrix); products
 // run on mma.sync m16n8k16 (bfloat16 in, float32 accumulation). The fixed side stays in
-// registers as A fragments over all of d (a multiple of 16 up to FUSED_MAX_DIMENSION).
+// registers as A fragments over all of d (a multiple of 16 up to 16 STEPS). The kernels are
+// instantiated for STEPS = 4 (d <= 64) and 8 (d <= FUSED_MAX_DIMENSION), so that a narrow d
+// keeps neither registers nor shared memory for the dimensions it lacks.
 //
 // Fragments (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type"), with
 // g = lane / 4 and t = lane % 4, two bfloat16 per 32-bit register, the lower index in the low half:
@@ -15,9 +17,14 @@
 #include "precision.cuh"
 
 #define FUSED_BF16_THREADS 128
-#define FUSED_BF16_STEPS (FUSED_MAX_DIMENSION / 16)
-// Halves per shared row: 128 + 8 (272 bytes), so that the 8 rows of an ldmatrix hit distinct banks.
-#define FUSED_BF16_STRIDE (FUSED_MAX_DIMENSION + 8)
+#define FUSED_BF16_MAX_STEPS (FUSED_MAX_DIMENSION / 16)
+
+// Halves per shared row for d <= 16 STEPS: 8 more than the row (16 bytes), so that the 8 rows
+// of an ldmatrix hit distinct banks.
+template <int STEPS> struct FusedSweepTile {
+    static constexpr int stride = 16 * STEPS + 8;
+    typedef unsigned short Row[stride];
+};
 
 // d[0..3] += A B over one 16 x 8 x 16 step.
 __device__ __forceinline__ void fused_mma(float d[4], const unsigned a[4], unsigned b0, unsigned b1) {
@@ -36,14 +43,15 @@ __device__ __forceinline__ unsigned fused_pack_bf16(float low, float high) {
 
 // The A fragments of this warp's 16 fixed entries rows[16 warp + i] over all of d, read from
 // global memory (zeros for rows < 0).
-__device__ __forceinline__ void fused_fixed_fragments(unsigned fragments[FUSED_BF16_STEPS][4], const bf16 *source,
+template <int STEPS>
+__device__ __forceinline__ void fused_fixed_fragments(unsigned fragments[STEPS][4], const bf16 *source,
                                                       const int *rows, int dimension) {
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     int top = rows[16 * warp + g], bottom = rows[16 * warp + g + 8];
     const unsigned *topWords = reinterpret_cast<const unsigned *>(source + (long long)max(top, 0) * dimension);
     const unsigned *bottomWords = reinterpret_cast<const unsigned *>(source + (long long)max(bottom, 0) * dimension);
 #pragma unroll
-    for (int step = 0; step < FUSED_BF16_STEPS; step++) {
+    for (int step = 0; step < STEPS; step++) {
         bool inside = 16 * step < dimension;
         fragments[step][0] = inside && top >= 0 ? topWords[8 * step + t] : 0u;
         fragments[step][1] = inside && bottom >= 0 ? bottomWords[8 * step + t] : 0u;
@@ -61,18 +69,60 @@ __device__ __forceinline__ unsigned fused_shared_address(const void *pointer) {
     return address;
 }
 
-// tile[i][0..d) = source[rowOf(i)] for the 64 sweeping entries (zeros for rows < 0), copied
-// asynchronously 16 bytes at a time (rows start on 32-byte boundaries since d is a multiple
-// of 16); the copies join the thread's next fused_commit group.
-template <typename RowOf>
-__device__ __forceinline__ void fused_copy_sweep(unsigned short (*tile)[FUSED_BF16_STRIDE], const bf16 *source,
-                                                 RowOf rowOf, int dimension) {
+// Where a thread's 16-byte copies of a sweep tile start (entry, vector of 8 halves) and how
+// they advance, worked out once per kernel rather than divided out per copy.
+struct FusedCopyPlan {
+    int entry, vector, entryStep, vectorStep, vectors;
+};
+
+__device__ __forceinline__ FusedCopyPlan fused_copy_plan(int dimension) {
     int vectors = dimension / 8;
-    for (int e = threadIdx.x; e < FUSED_TILE * vectors; e += FUSED_BF16_THREADS) {
-        int i = e / vectors, c = e - i * vectors, row = rowOf(i);
-        const bf16 *from = row >= 0 ? source + (long long)row * dimension + 8 * c : source;
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(fused_shared_address(&tile[i][8 * c])),
-                     "l"((unsigned long long)from), "r"(row >= 0 ? 16 : 0));
+    return {(int)threadIdx.x / vectors, (int)threadIdx.x % vectors, FUSED_BF16_THREADS / vectors,
+            FUSED_BF16_THREADS % vectors, vectors};
+}
+
+// tile[i][0..d) = source[rowOf(i)] for the 64 sweeping entries (zeros for rows < 0), copied
+// asynchronously 16 bytes at a time into the tile at shared address tileAddress (rows start on
+// 32-byte boundaries since d is a multiple of 16); the copies join the thread's next
+// fused_commit group.
+template <int STEPS, typename RowOf>
+__device__ __forceinline__ void fused_copy_sweep(unsigned tileAddress, const bf16 *source, RowOf rowOf, int dimension,
+                                                 const FusedCopyPlan &plan) {
+    int i = plan.entry, c = plan.vector;
+    while (i < FUSED_TILE) {
+        int row = rowOf(i);
+        const bf16 *from = source + (long long)max(row, 0) * dimension + 8 * c;
+        unsigned to = tileAddress + 2u * (unsigned)(i * FusedSweepTile<STEPS>::stride + 8 * c);
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(to), "l"((unsigned long long)from),
+                     "r"(row >= 0 ? 16 : 0));
+        i += plan.entryStep;
+        c += plan.vectorStep;
+        if (c >= plan.vectors) {
+            c -= plan.vectors;
+            i++;
+        }
+    }
+}
+
+// fused_copy_sweep for sweeping entries that are consecutive rows: entry i is row firstRow + i
+// when i < count, else zeros; no row lookups.
+template <int STEPS>
+__device__ __forceinline__ void fused_copy_consecutive(unsigned tileAddress, const bf16 *source, long long firstRow,
+                                                       int count, int dimension, const FusedCopyPlan &plan) {
+    const bf16 *first = source + firstRow * dimension;
+    int i = plan.entry, c = plan.vector;
+    while (i < FUSED_TILE) {
+        bool inside = i < count;
+        const bf16 *from = inside ? first + i * dimension + 8 * c : source;
+        unsigned to = tileAddress + 2u * (unsigned)(i * FusedSweepTile<STEPS>::stride + 8 * c);
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(to), "l"((unsigned long long)from),
+                     "r"(inside ? 16 : 0));
+        i += plan.entryStep;
+        c += plan.vectorStep;
+        if (c >= plan.vectors) {
+            c -= plan.vectors;
+            i++;
+        }
     }
 }
 
@@ -101,8 +151,9 @@ __device__ __forceinline__ void fused_ldmatrix_transposed(unsigned r[4], const u
 // sweeping entries 8n + 2t, 8n + 2t + 1; logits[n][2..3] the same for fixed entry g + 8. One
 // ldmatrix gives the B fragments of two n-tiles: matrices (rows 8n.., dims 16 step..),
 // (8n.., 16 step + 8..), (8n + 8.., 16 step..), (8n + 8.., 16 step + 8..).
-__device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsigned fragments[FUSED_BF16_STEPS][4],
-                                                 const unsigned short (*tile)[FUSED_BF16_STRIDE], int dimension) {
+template <int STEPS>
+__device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsigned fragments[STEPS][4],
+                                                 const typename FusedSweepTile<STEPS>::Row *tile, int dimension) {
     int lane = threadIdx.x & 31, matrix = lane >> 3;
     int rowOffset = (lane & 7) + (matrix >> 1) * 8, columnOffset = (matrix & 1) * 8;
 #pragma unroll
@@ -110,7 +161,7 @@ __device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsig
 #pragma unroll
         for (int e = 0; e < 4; e++) logits[n][e] = 0.0f;
 #pragma unroll
-    for (int step = 0; step < FUSED_BF16_STEPS; step++) {
+    for (int step = 0; step < STEPS; step++) {
         if (16 * step >= dimension) break;
 #pragma unroll
         for (int n = 0; n < 8; n += 2) {
@@ -127,8 +178,9 @@ __device__ __forceinline__ void fused_mma_logits(float logits[8][4], const unsig
 // The weights turn into A fragments in registers (rounded to bfloat16); one transposing
 // ldmatrix gives the B fragments of two n-tiles: matrices (sweeping rows 16 step.., dims 8m..),
 // (16 step + 8.., 8m..), (16 step.., 8m + 8..), (16 step + 8.., 8m + 8..).
-__device__ __forceinline__ void fused_mma_weighted_sum(float out[2 * FUSED_BF16_STEPS][4], const float weights[8][4],
-                                                       const unsigned short (*tile)[FUSED_BF16_STRIDE],
+template <int STEPS>
+__device__ __forceinline__ void fused_mma_weighted_sum(float out[2 * STEPS][4], const float weights[8][4],
+                                                       const typename FusedSweepTile<STEPS>::Row *tile,
                                                        int dimension) {
     int lane = threadIdx.x & 31, matrix = lane >> 3;
     int rowOffset = (lane & 7) + (matrix & 1) * 8, columnOffset = (matrix >> 1) * 8;
@@ -139,7 +191,7 @@ __device__ __forceinline__ void fused_mma_weighted_sum(float out[2 * FUSED_BF16_
                          fused_pack_bf16(weights[2 * step + 1][0], weights[2 * step + 1][1]),
                          fused_pack_bf16(weights[2 * step + 1][2], weights[2 * step + 1][3])};
 #pragma unroll
-        for (int m = 0; m < 2 * FUSED_BF16_STEPS; m += 2) {
+        for (int m = 0; m < 2 * STEPS; m += 2) {
             if (8 * m >= dimension) break;
             unsigned b[4];
             fused_ldmatrix_transposed(b, &tile[16 * step + rowOffset][8 * m + columnOffset]);
@@ -160,27 +212,31 @@ __device__ __forceinline__ float fused_exp2(float x) {
 #define FUSED_LOG2E 1.4426950408889634f
 #define FUSED_LN2 0.6931471805599453f
 
-// Turns a warp's 16 x 64 tile of base-2 exponents x = log2(e) (logit - shift - logSumExp)
-// (-inf for missing columns and padding rows) into softmax weights p = 2^x: full catalog
-// p - [id = target], sampled p, 0 at the row's target and below the threshold. Bit 4n + e of
-// targetMask marks the row's target at w[n][e]. Returns false, leaving w as it was, when the
-// whole warp's tile falls below the filter: no exponent reaches log2(threshold) and (full
-// catalog) no target is among it; the test needs no exponentials.
-__device__ __forceinline__ bool fused_bf16_weights(float w[8][4], unsigned targetMask, bool sampled, float threshold,
-                                                   float log2Threshold) {
-    bool keeps = !sampled && targetMask != 0u;
+// The sweeping entries of a thread's logits: logits[n][e] pairs fixed entry g (e < 2) or g + 8
+// with sweeping entry 8n + 2t + (e & 1); k = 2n + (e & 1) numbers a thread's 16 of them.
+__device__ __forceinline__ int fused_sweep_entry(int k) { return 8 * (k >> 1) + 2 * (threadIdx.x & 3) + (k & 1); }
+
+// The largest of a thread's 16 values x[n][2 half + (e & 1)] minus offsets[k], for fixed entry
+// g (half 0) or g + 8 (half 1).
+__device__ __forceinline__ float fused_row_maximum(const float x[8][4], int half, const float offsets[16]) {
+    float top = RECUT_NEGATIVE_INFINITY;
 #pragma unroll
-    for (int n = 0; n < 8; n++)
-#pragma unroll
-        for (int e = 0; e < 4; e++) keeps = keeps || w[n][e] >= log2Threshold;
-    if (__ballot_sync(0xffffffffu, keeps) == 0u) return false;
+    for (int k = 0; k < 16; k++) top = fmaxf(top, FUSED_LOG2E * x[k >> 1][2 * half + (k & 1)] - offsets[k]);
+    return top;
+}
+
+// Turns a warp's 16 x 64 logits into softmax weights in place: p = 2^(log2(e) logit - offsets[k]
+// - rowOffsets[half]) (offsets +inf for missing columns, rowOffsets +inf for padding rows), then
+// for the full catalog p - 1 at the row's target, for sampled negatives 0 at the row's target
+// and below the threshold. Bit 4n + e of targetMask marks the row's target at w[n][e].
+__device__ __forceinline__ void fused_bf16_weights(float w[8][4], const float offsets[16], const float rowOffsets[2],
+                                                   unsigned targetMask, bool sampled, float threshold) {
 #pragma unroll
     for (int n = 0; n < 8; n++)
 #pragma unroll
         for (int e = 0; e < 4; e++) {
             bool isTarget = ((targetMask >> (4 * n + e)) & 1u) != 0u;
-            float p = fused_exp2(w[n][e]);
+            float p = fused_exp2(FUSED_LOG2E * w[n][e] - offsets[2 * n + (e & 1)] - rowOffsets[e >> 1]);
             w[n][e] = sampled ? (isTarget || p < threshold ? 0.0f : p) : (isTarget ? p - 1.0f : p);
         }
-    return true;
 }

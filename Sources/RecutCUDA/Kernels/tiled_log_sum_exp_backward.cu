@@ -135,19 +135,31 @@ extern "C" __global__ void tiled_table_gradient_f32(float *tableGradient, const 
             }
 }
 
+// Whether a warp's 16 x 64 weights may hold one that the filter keeps, tested on the logits
+// before any exponential: for each of its rows, the largest base-2 exponent log2(e) logit -
+// offsets[k] - rowOffsets[half] reaches log2(threshold), or (`holdsTarget`) a weight of the
+// full catalog's target is in the tile. Always true without filtering.
+__device__ __forceinline__ bool fused_warp_keeps(const float logits[8][4], const float offsets[16],
+                                                 const float rowOffsets[2], bool holdsTarget, float log2Threshold) {
+    bool keeps = holdsTarget || log2Threshold == RECUT_NEGATIVE_INFINITY;
+#pragma unroll
+    for (int half = 0; half < 2; half++)
+        keeps = keeps || fused_row_maximum(logits, half, offsets) - rowOffsets[half] >= log2Threshold;
+    return __any_sync(0xffffffffu, keeps);
+}
+
 // The bfloat16 twin of tiled_hidden_gradient_f32 (hidden, table and hiddenGradient bfloat16;
-// logSumExp float32) on tensor cores, same grid: block (x, y) of 4 warps owns row tile x of
-// group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in registers. A
-// warp skips the weighted sum of a tile whose 16 x 64 weights all fail the filter
-// (fused_bf16_weights). Four blocks fit on a multiprocessor, so that the few blocks of a
-// large batch (one per row tile) run in a single wave.
-extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp,
-                                                      const bf16 *hidden, const bf16 *table, const int *targets,
-                                                      const int *ids, const float *logQ, int logQMode,
-                                                      float logNegatives, int rows, int columns, int rowsPerGroup,
-                                                      int dimension, long long tableRows, float scale,
-                                                      float threshold) {
-    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+// logSumExp float32) on tensor cores for d <= 16 STEPS, same grid: block (x, y) of 4 warps owns
+// row tile x of group y; warp w holds rows 16w..16w+15 as A fragments and their gradient in
+// registers. A warp skips the weights and weighted sum of a tile that the filter drops whole
+// (fused_warp_keeps).
+template <int STEPS>
+__device__ __forceinline__ void tiled_hidden_gradient(bf16 *hiddenGradient, const float *logSumExp, const bf16 *hidden,
+                                                      const bf16 *table, const int *targets, const int *ids,
+                                                      const float *logQ, int logQMode, float logNegatives, int rows,
+                                                      int columns, int rowsPerGroup, int dimension,
+                                                      long long tableRows, float scale, float threshold) {
+    __shared__ __align__(16) typename FusedSweepTile<STEPS>::Row sweepTiles[2][FUSED_TILE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -160,25 +172,34 @@ extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden
         fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
     }
     __syncthreads();
-    unsigned fragments[FUSED_BF16_STEPS][4];
-    fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
+    unsigned fragments[STEPS][4];
+    fused_fixed_fragments<STEPS>(fragments, hidden, fixedRows, dimension);
     int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
     int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
     float myLogSumExp2[2] = {myTargets[0] != 0 ? FUSED_LOG2E * logSumExp[myRows[0]] : FUSED_POSITIVE_INFINITY,
                              myTargets[1] != 0 ? FUSED_LOG2E * logSumExp[myRows[1]] : FUSED_POSITIVE_INFINITY};
-    float out[2 * FUSED_BF16_STEPS][4] = {};
+    float out[2 * STEPS][4] = {};
     float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
+    FusedCopyPlan plan = fused_copy_plan(dimension);
+    unsigned sweepAddress = fused_shared_address(sweepTiles), bufferBytes = sizeof(sweepTiles[0]);
     // Two buffers: the copies of tile + 1 run while tile is scored.
-    if (tileCount > 0)
-        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, i); }, dimension);
+    // Column tile `tile` into the buffer at `address`: the full catalog's columns are the
+    // consecutive table rows 1 + j.
+    auto copyTile = [&](int tile, unsigned address) {
+        int j0 = tile * FUSED_TILE;
+        if (ids)
+            fused_copy_sweep<STEPS>(address, table, [&](int i) { return fused_column_id(cols, j0 + i); }, dimension,
+                                    plan);
+        else
+            fused_copy_consecutive<STEPS>(address, table, 1 + j0, min(FUSED_TILE, columns - j0), dimension, plan);
+    };
+    if (tileCount > 0) copyTile(0, sweepAddress);
     fused_commit();
     for (int tile = 0; tile < tileCount; tile++) {
         int j0 = tile * FUSED_TILE, buffer = tile & 1;
         __syncthreads();
-        if (tile + 1 < tileCount)
-            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
-                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        if (tile + 1 < tileCount) copyTile(tile + 1, sweepAddress + (buffer ^ 1) * bufferBytes);
         fused_commit();
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
@@ -189,22 +210,29 @@ extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden
         fused_wait_previous();
         __syncthreads();
         float w[8][4];
-        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
+        fused_mma_logits<STEPS>(w, fragments, sweepTiles[buffer], dimension);
+        float shifts[16];
+#pragma unroll
+        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[fused_sweep_entry(k)];
+        // Full catalog: column j is item 1 + j, so a row's target lies in this tile at j = target - 1.
+        bool holdsTarget = !ids && ((unsigned)(myTargets[0] - 1 - j0) < FUSED_TILE ||
+                                    (unsigned)(myTargets[1] - 1 - j0) < FUSED_TILE);
+        if (!fused_warp_keeps(w, shifts, myLogSumExp2, holdsTarget, log2Threshold)) continue;
         unsigned targetMask = 0u;
 #pragma unroll
-        for (int n = 0; n < 8; n++)
+        for (int k = 0; k < 16; k++) {
+            int s = fused_sweep_entry(k);
 #pragma unroll
-            for (int e = 0; e < 4; e++) {
-                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
+            for (int half = 0; half < 2; half++) {
                 bool isTarget = ids ? sweepRows[s] == myTargets[half] : j0 + s + 1 == myTargets[half];
-                w[n][e] = FUSED_LOG2E * w[n][e] - sweepShifts[s] - myLogSumExp2[half];
-                if (isTarget) targetMask |= 1u << (4 * n + e);
+                if (isTarget) targetMask |= 1u << (4 * (k >> 1) + 2 * half + (k & 1));
             }
-        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
-        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
+        }
+        fused_bf16_weights(w, shifts, myLogSumExp2, targetMask, ids != nullptr, threshold);
+        fused_mma_weighted_sum<STEPS>(out, w, sweepTiles[buffer], dimension);
     }
 #pragma unroll
-    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+    for (int m = 0; m < 2 * STEPS; m++) {
         if (8 * m >= dimension) break;
 #pragma unroll
         for (int half = 0; half < 2; half++) {
@@ -216,28 +244,49 @@ extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_hidden
     }
 }
 
+extern "C" __global__ void tiled_hidden_gradient_bf16(bf16 *hiddenGradient, const float *logSumExp, const bf16 *hidden,
+                                                      const bf16 *table, const int *targets, const int *ids,
+                                                      const float *logQ, int logQMode, float logNegatives, int rows,
+                                                      int columns, int rowsPerGroup, int dimension,
+                                                      long long tableRows, float scale, float threshold) {
+    tiled_hidden_gradient<FUSED_BF16_MAX_STEPS>(hiddenGradient, logSumExp, hidden, table, targets, ids, logQ, logQMode,
+                                                logNegatives, rows, columns, rowsPerGroup, dimension, tableRows, scale,
+                                                threshold);
+}
+extern "C" __global__ void tiled_hidden_gradient_bf16_d64(bf16 *hiddenGradient, const float *logSumExp,
+                                                          const bf16 *hidden, const bf16 *table, const int *targets,
+                                                          const int *ids, const float *logQ, int logQMode,
+                                                          float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                          int dimension, long long tableRows, float scale,
+                                                          float threshold) {
+    tiled_hidden_gradient<4>(hiddenGradient, logSumExp, hidden, table, targets, ids, logQ, logQMode, logNegatives,
+                             rows, columns, rowsPerGroup, dimension, tableRows, scale, threshold);
+}
+
 // The bfloat16 twin of tiled_table_gradient_f32 (hidden and table bfloat16; tableGradient and
-// logSumExp float32) on tensor cores, same grid: block (x, y, z) of 4 warps owns column tile x
-// of group y and sweeps the row tiles of split z; warp w holds columns 16w..16w+15 (their
-// table rows) as A fragments and their gradient in registers, added with float atomics.
-extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const float *logSumExp,
-                                                     const bf16 *hidden, const bf16 *table, const int *targets,
-                                                     const int *ids, const float *logQ, int logQMode,
-                                                     float logNegatives, int rows, int columns, int rowsPerGroup,
-                                                     int dimension, long long tableRows, float scale,
-                                                     float threshold, int rowTilesPerSplit) {
-    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+// logSumExp float32) on tensor cores for d <= 16 STEPS, same grid: block (x, y, z) of 4 warps
+// owns column tile x of group y and sweeps the row tiles of split z; warp w holds columns
+// 16w..16w+15 (their table rows) as A fragments and their gradient in registers, added with
+// float atomics.
+template <int STEPS>
+__device__ __forceinline__ void tiled_table_gradient(float *tableGradient, const float *logSumExp, const bf16 *hidden,
+                                                     const bf16 *table, const int *targets, const int *ids,
+                                                     const float *logQ, int logQMode, float logNegatives, int rows,
+                                                     int columns, int rowsPerGroup, int dimension,
+                                                     long long tableRows, float scale, float threshold,
+                                                     int rowTilesPerSplit) {
+    __shared__ __align__(16) typename FusedSweepTile<STEPS>::Row sweepTiles[2][FUSED_TILE];
     __shared__ int fixedRows[FUSED_TILE], sweepTargets[FUSED_TILE];
     __shared__ float sweepLogSumExp2[FUSED_TILE];
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2;
     long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
     long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
     int j0 = blockIdx.x * FUSED_TILE;
     FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
     if (threadIdx.x < FUSED_TILE) fixedRows[threadIdx.x] = fused_column_id(cols, j0 + threadIdx.x);
     __syncthreads();
-    unsigned fragments[FUSED_BF16_STEPS][4];
-    fused_fixed_fragments(fragments, table, fixedRows, dimension);
+    unsigned fragments[STEPS][4];
+    fused_fixed_fragments<STEPS>(fragments, table, fixedRows, dimension);
     int myColumns[2] = {16 * warp + g, 16 * warp + g + 8};
     int myIDs[2] = {fixedRows[myColumns[0]], fixedRows[myColumns[1]]};
     float myShifts2[2];
@@ -245,23 +294,31 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
     for (int half = 0; half < 2; half++)
         myShifts2[half] = myIDs[half] >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + myColumns[half], myIDs[half])
                                            : FUSED_POSITIVE_INFINITY;
-    float out[2 * FUSED_BF16_STEPS][4] = {};
+    // Full catalog: the warp's 16 columns are the items firstItem...firstItem + 15.
+    int firstItem = j0 + 16 * warp + 1;
+    float out[2 * STEPS][4] = {};
     float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (int)((groupEnd - groupFirst + FUSED_TILE - 1) / FUSED_TILE);
     int firstTile = blockIdx.z * rowTilesPerSplit, endTile = min(firstTile + rowTilesPerSplit, tileCount);
+    FusedCopyPlan plan = fused_copy_plan(dimension);
+    unsigned sweepAddress = fused_shared_address(sweepTiles), bufferBytes = sizeof(sweepTiles[0]);
     // Two buffers: the copies of tile + 1 run while tile is scored.
     auto rowOf = [&](int tile, int i) {
         long long row = groupFirst + (long long)tile * FUSED_TILE + i;
         return row < groupEnd ? (int)row : -1;
     };
-    if (firstTile < endTile)
-        fused_copy_sweep(sweepTiles[0], hidden, [&](int i) { return rowOf(firstTile, i); }, dimension);
+    // Row tile `tile` of the group into the buffer at `address` (the group's rows are consecutive).
+    auto copyTile = [&](int tile, unsigned address) {
+        long long first = groupFirst + (long long)tile * FUSED_TILE;
+        fused_copy_consecutive<STEPS>(address, hidden, first, (int)min((long long)FUSED_TILE, groupEnd - first),
+                                      dimension, plan);
+    };
+    if (firstTile < endTile) copyTile(firstTile, sweepAddress);
     fused_commit();
     for (int tile = firstTile; tile < endTile; tile++) {
         int buffer = (tile - firstTile) & 1;
         __syncthreads();
-        if (tile + 1 < endTile)
-            fused_copy_sweep(sweepTiles[buffer ^ 1], hidden, [&](int i) { return rowOf(tile + 1, i); }, dimension);
+        if (tile + 1 < endTile) copyTile(tile + 1, sweepAddress + (buffer ^ 1) * bufferBytes);
         fused_commit();
         if (threadIdx.x < FUSED_TILE) {
             int index = rowOf(tile, threadIdx.x), target = index >= 0 ? targets[index] : 0;
@@ -271,21 +328,30 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
         fused_wait_previous();
         __syncthreads();
         float w[8][4];
-        fused_mma_logits(w, fragments, sweepTiles[buffer], dimension);
+        fused_mma_logits<STEPS>(w, fragments, sweepTiles[buffer], dimension);
+        float rowShifts[16];
+        int rowTargets[16];
+        bool holdsTarget = false;
+#pragma unroll
+        for (int k = 0; k < 16; k++) {
+            int s = fused_sweep_entry(k);
+            rowShifts[k] = sweepLogSumExp2[s];
+            rowTargets[k] = sweepTargets[s];
+            holdsTarget = holdsTarget || (unsigned)(rowTargets[k] - firstItem) < 16u;
+        }
+        if (!fused_warp_keeps(w, rowShifts, myShifts2, !ids && holdsTarget, log2Threshold)) continue;
         unsigned targetMask = 0u;
 #pragma unroll
-        for (int n = 0; n < 8; n++)
+        for (int k = 0; k < 16; k++)
 #pragma unroll
-            for (int e = 0; e < 4; e++) {
-                int s = 8 * n + 2 * t + (e & 1), half = e >> 1;
-                w[n][e] = FUSED_LOG2E * w[n][e] - myShifts2[half] - sweepLogSumExp2[s];
-                if (myIDs[half] == sweepTargets[s]) targetMask |= 1u << (4 * n + e);
-            }
-        if (!fused_bf16_weights(w, targetMask, ids != nullptr, threshold, log2Threshold)) continue;
-        fused_mma_weighted_sum(out, w, sweepTiles[buffer], dimension);
+            for (int half = 0; half < 2; half++)
+                if (myIDs[half] == rowTargets[k]) targetMask |= 1u << (4 * (k >> 1) + 2 * half + (k & 1));
+        fused_bf16_weights(w, rowShifts, myShifts2, targetMask, ids != nullptr, threshold);
+        fused_mma_weighted_sum<STEPS>(out, w, sweepTiles[buffer], dimension);
     }
+    int t = lane & 3;
 #pragma unroll
-    for (int m = 0; m < 2 * FUSED_BF16_STEPS; m++) {
+    for (int m = 0; m < 2 * STEPS; m++) {
         if (8 * m >= dimension) break;
 #pragma unroll
         for (int half = 0; half < 2; half++) {
@@ -296,4 +362,24 @@ extern "C" __global__ void tiled_table_gradient_bf16(float *tableGradient, const
                 if (out[m][2 * half + e] != 0.0f) atomicAdd(destination + e, scale * out[m][2 * half + e]);
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 1) tiled_table_gradient_bf16(float *tableGradient,
+                                             const float *logSumExp, const bf16 *hidden, const bf16 *table,
+                                             const int *targets, const int *ids, const float *logQ, int logQMode,
+                                             float logNegatives, int rows, int columns, int rowsPerGroup,
+                                             int dimension, long long tableRows, float scale, float threshold,
+                                             int rowTilesPerSplit) {
+    tiled_table_gradient<FUSED_BF16_MAX_STEPS>(tableGradient, logSumExp, hidden, table, targets, ids, logQ, logQMode,
+                                               logNegatives, rows, columns, rowsPerGroup, dimension, tableRows, scale,
+                                               threshold, rowTilesPerSplit);
+}
+extern "C" __global__ void __launch_bounds__(FUSED_BF16_THREADS, 4) tiled_table_gradient_bf16_d64(float *tableGradient,
+                                             const float *logSumExp, const bf16 *hidden, const bf16 *table,
+                                             const int *targets, const int *ids, const float *logQ, int logQMode,
+                                             float logNegatives, int rows, int columns, int rowsPerGroup,
+                                             int dimension, long long tableRows, float scale, float threshold,
+                                             int rowTilesPerSplit) {
+    tiled_table_gradient<4>(tableGradient, logSumExp, hidden, table, targets, ids, logQ, logQMode, logNegatives, rows,
+                            columns, rowsPerGroup, dimension, tableRows, scale, threshold, rowTilesPerSplit);
 }

@@ -88,18 +88,31 @@ extern "C" __global__ void tiled_log_sum_exp_partials_f32(float *partialMaxima, 
     }
 }
 
+// Folds one row's base-2 exponents z[0..16) of a tile into its running base-2 (maximum, sum).
+__device__ __forceinline__ void fused_online_add(float &maximum, float &sum, const float z[16]) {
+    float top = maximum;
+#pragma unroll
+    for (int k = 0; k < 16; k++) top = fmaxf(top, z[k]);
+    if (top == RECUT_NEGATIVE_INFINITY) return;
+    float partial = 0.0f;
+#pragma unroll
+    for (int k = 0; k < 16; k++) partial += fused_exp2(z[k] - top);
+    sum = sum * fused_exp2(maximum - top) + partial;
+    maximum = top;
+}
+
 // The bfloat16 twin of tiled_log_sum_exp_partials_f32 (hidden and table bfloat16, partials
-// float32) on tensor cores, same grid: block (x, y, z) of 4 warps owns row tile x of group y
-// and the column tiles of split z; warp w holds rows 16w..16w+15 as A fragments. Each thread
-// keeps a running (maximum, sum) over its own 16 columns of a tile for its rows g and g + 8;
-// the 4 threads of a row combine theirs at the end.
-extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima, float *partialSums,
-                                                           const bf16 *hidden, const bf16 *table,
-                                                           const int *targets, const int *ids, const float *logQ,
-                                                           int logQMode, float logNegatives, int rows, int columns,
-                                                           int rowsPerGroup, int dimension, long long tableRows,
-                                                           int columnTilesPerSplit) {
-    __shared__ __align__(16) unsigned short sweepTiles[2][FUSED_TILE][FUSED_BF16_STRIDE];
+// float32) on tensor cores for d <= 16 STEPS, same grid: block (x, y, z) of 4 warps owns row
+// tile x of group y and the column tiles of split z; warp w holds rows 16w..16w+15 as A
+// fragments. Each thread keeps a running (maximum, sum) over its own 16 columns of a tile for
+// its rows g and g + 8; the 4 threads of a row combine theirs at the end.
+template <int STEPS>
+__device__ __forceinline__ void tiled_partials_bf16(float *partialMaxima, float *partialSums, const bf16 *hidden,
+                                                    const bf16 *table, const int *targets, const int *ids,
+                                                    const float *logQ, int logQMode, float logNegatives, int rows,
+                                                    int columns, int rowsPerGroup, int dimension,
+                                                    long long tableRows, int columnTilesPerSplit) {
+    __shared__ __align__(16) typename FusedSweepTile<STEPS>::Row sweepTiles[2][FUSED_TILE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -112,24 +125,32 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
         fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
     }
     __syncthreads();
-    unsigned fragments[FUSED_BF16_STEPS][4];
-    fused_fixed_fragments(fragments, hidden, fixedRows, dimension);
+    unsigned fragments[STEPS][4];
+    fused_fixed_fragments<STEPS>(fragments, hidden, fixedRows, dimension);
     int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
     int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
     float maxima[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY}, sums[2] = {0.0f, 0.0f};
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
     int firstTile = blockIdx.z * columnTilesPerSplit, endTile = min(firstTile + columnTilesPerSplit, tileCount);
+    FusedCopyPlan plan = fused_copy_plan(dimension);
+    unsigned sweepAddress = fused_shared_address(sweepTiles), bufferBytes = sizeof(sweepTiles[0]);
     // Two buffers: the copies of tile + 1 run while tile is scored.
-    if (firstTile < endTile)
-        fused_copy_sweep(sweepTiles[0], table, [&](int i) { return fused_column_id(cols, firstTile * FUSED_TILE + i); },
-                         dimension);
+    // Column tile `tile` into the buffer at `address`: the full catalog's columns are the
+    // consecutive table rows 1 + j.
+    auto copyTile = [&](int tile, unsigned address) {
+        int j0 = tile * FUSED_TILE;
+        if (ids)
+            fused_copy_sweep<STEPS>(address, table, [&](int i) { return fused_column_id(cols, j0 + i); }, dimension,
+                                    plan);
+        else
+            fused_copy_consecutive<STEPS>(address, table, 1 + j0, min(FUSED_TILE, columns - j0), dimension, plan);
+    };
+    if (firstTile < endTile) copyTile(firstTile, sweepAddress);
     fused_commit();
     for (int tile = firstTile; tile < endTile; tile++) {
         int j0 = tile * FUSED_TILE, buffer = (tile - firstTile) & 1;
         __syncthreads();
-        if (tile + 1 < endTile)
-            fused_copy_sweep(sweepTiles[buffer ^ 1], table,
-                             [&](int i) { return fused_column_id(cols, j0 + FUSED_TILE + i); }, dimension);
+        if (tile + 1 < endTile) copyTile(tile + 1, sweepAddress + (buffer ^ 1) * bufferBytes);
         fused_commit();
         if (threadIdx.x < FUSED_TILE) {
             int id = fused_column_id(cols, j0 + threadIdx.x);
@@ -140,26 +161,21 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
         fused_wait_previous();
         __syncthreads();
         float logits[8][4];
-        fused_mma_logits(logits, fragments, sweepTiles[buffer], dimension);
+        fused_mma_logits<STEPS>(logits, fragments, sweepTiles[buffer], dimension);
         float shifts[16];
 #pragma unroll
-        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[8 * (k >> 1) + 2 * t + (k & 1)];
+        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[fused_sweep_entry(k)];
 #pragma unroll
         for (int half = 0; half < 2; half++) {
-            float z[16], tileMaximum = RECUT_NEGATIVE_INFINITY;
+            float z[16];
 #pragma unroll
-            for (int k = 0; k < 16; k++) {
-                z[k] = FUSED_LOG2E * logits[k >> 1][2 * half + (k & 1)] - shifts[k];
-                if (ids && sweepRows[8 * (k >> 1) + 2 * t + (k & 1)] == myTargets[half]) z[k] = RECUT_NEGATIVE_INFINITY;
-                tileMaximum = fmaxf(tileMaximum, z[k]);
+            for (int k = 0; k < 16; k++) z[k] = FUSED_LOG2E * logits[k >> 1][2 * half + (k & 1)] - shifts[k];
+            if (ids) {
+#pragma unroll
+                for (int k = 0; k < 16; k++)
+                    if (sweepRows[fused_sweep_entry(k)] == myTargets[half]) z[k] = RECUT_NEGATIVE_INFINITY;
             }
-            float top = fmaxf(maxima[half], tileMaximum);
-            if (top == RECUT_NEGATIVE_INFINITY) continue;
-            float partial = 0.0f;
-#pragma unroll
-            for (int k = 0; k < 16; k++) partial += fused_exp2(z[k] - top);
-            sums[half] = sums[half] * fused_exp2(maxima[half] - top) + partial;
-            maxima[half] = top;
+            fused_online_add(maxima[half], sums[half], z);
         }
     }
 #pragma unroll
@@ -178,6 +194,26 @@ extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima,
     }
 }
 
+extern "C" __global__ void tiled_log_sum_exp_partials_bf16(float *partialMaxima, float *partialSums,
+                                                           const bf16 *hidden, const bf16 *table, const int *targets,
+                                                           const int *ids, const float *logQ, int logQMode,
+                                                           float logNegatives, int rows, int columns, int rowsPerGroup,
+                                                           int dimension, long long tableRows,
+                                                           int columnTilesPerSplit) {
+    tiled_partials_bf16<FUSED_BF16_MAX_STEPS>(partialMaxima, partialSums, hidden, table, targets, ids, logQ, logQMode,
+                                              logNegatives, rows, columns, rowsPerGroup, dimension, tableRows,
+                                              columnTilesPerSplit);
+}
+extern "C" __global__ void tiled_log_sum_exp_partials_bf16_d64(float *partialMaxima, float *partialSums,
+                                                               const bf16 *hidden, const bf16 *table,
+                                                               const int *targets, const int *ids, const float *logQ,
+                                                               int logQMode, float logNegatives, int rows, int columns,
+                                                               int rowsPerGroup, int dimension, long long tableRows,
+                                                               int columnTilesPerSplit) {
+    tiled_partials_bf16<4>(partialMaxima, partialSums, hidden, table, targets, ids, logQ, logQMode, logNegatives, rows,
+                           columns, rowsPerGroup, dimension, tableRows, columnTilesPerSplit);
+}
+
 // logSumExp[r] = the log-sum-exp of the row's partials (and of its positive logit when
 // includePositive); losses[r] = logSumExp[r] - positive[r]; both 0 on padding rows.
 // Parallel layout: one thread per row (grid-stride).
@@ -193,7 +229,8 @@ extern "C" __global__ void log_sum_exp_combine_f32(float *logSumExp, float *loss
         float p = positive[r];
         float maximum = includePositive ? p : RECUT_NEGATIVE_INFINITY, sum = includePositive ? 1.0f : 0.0f;
         for (int split = 0; split < splits; split++)
-            fused_combine(maximum, sum, partialMaxima[(long long)split * rows + r], partialSums[(long long)split * rows + r]);
+            fused_combine(maximum, sum, partialMaxima[(long long)split * rows + r],
+                          partialSums[(long long)split * rows + r]);
         float value = maximum + logf(sum);
         logSumExp[r] = value;
         losses[r] = value - p;

@@ -49,7 +49,8 @@ struct FusedTileKernels {
     let threads: Int
 
     /// The kernels for hidden states and table of `dtype`: float32 (16 x 16 threads, one 4 x 4
-    /// patch each) or bfloat16 (4 warps on mma.sync, d a multiple of 16).
+    /// patch each) or bfloat16 (4 warps on mma.sync, d a multiple of 16; sized for 64
+    /// dimensions when d is at most 64, else for 128).
     init(_ operation: String, dtype: DType, dimension: Int) {
         switch dtype {
         case .float32:
@@ -58,8 +59,9 @@ struct FusedTileKernels {
         case .bfloat16:
             precondition(dimension % 16 == 0,
                          "\(operation): the CUDA bfloat16 fused losses need d a multiple of 16, not \(dimension)")
-            (partials, hiddenGradient, tableGradient, threads) =
-                (.tiledLogSumExpPartialsBFloat16, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16, 128)
+            (partials, hiddenGradient, tableGradient, threads) = dimension <= 64
+                ? (.tiledLogSumExpPartialsBFloat16D64, .tiledHiddenGradientBFloat16D64, .tiledTableGradientBFloat16D64, 128)
+                : (.tiledLogSumExpPartialsBFloat16, .tiledHiddenGradientBFloat16, .tiledTableGradientBFloat16, 128)
         default:
             preconditionFailure("CUDA backend: \(operation) does not take \(dtype) hidden states and table")
         }
