@@ -60,8 +60,11 @@ struct StepBenchCommand: ParsableCommand {
     @Option(help: "The device (cuda or cpu); default: cuda when the driver loads, else cpu.")
     var device: DeviceChoice?
 
-    @Option(help: "Gradient filtering of the fused losses (on or off).")
-    var filtering: LossBenchCommand.Switch = .on
+    @Option(help: "Gradient filtering of the fused losses (on or off); default: training's (on for cce, off for cce-).")
+    var filtering: LossBenchCommand.Switch?
+
+    /// The filter setting the step runs with: the option, else training's default.
+    var resolvedFiltering: LossBenchCommand.Switch { filtering ?? (loss == .fused ? .on : .off) }
 
     @Option(help: "Arithmetic: fp32 or bf16 (bfloat16 activations, float32 master weights); default: the device's preference.")
     var precision: Precision?
@@ -110,10 +113,10 @@ struct StepBenchCommand: ParsableCommand {
             sampled = SampledNegatives(ids: backend.upload(randomItems(negatives), shape: [negatives]), granularity: .perBatch)
         case .fused:
             guard let fusedBackend = backend as? any FusedLossBackend else { throw ValidationError("the device has no fused losses") }
-            trainingLoss = FusedCrossEntropyLoss(backend: fusedBackend, gradientFiltering: filtering == .on)
+            trainingLoss = FusedCrossEntropyLoss(backend: fusedBackend, gradientFiltering: resolvedFiltering == .on)
         case .fusedSampled:
             guard let fusedBackend = backend as? any FusedLossBackend else { throw ValidationError("the device has no fused losses") }
-            trainingLoss = FusedSampledCrossEntropyLoss(backend: fusedBackend, gradientFiltering: filtering == .on)
+            trainingLoss = FusedSampledCrossEntropyLoss(backend: fusedBackend, gradientFiltering: resolvedFiltering == .on)
             sampled = SampledNegatives(ids: backend.upload(randomItems(positions * negatives), shape: [positions, negatives]),
                                        granularity: .perPosition)
         }
@@ -151,7 +154,7 @@ struct StepBenchCommand: ParsableCommand {
             ("negatives", "\(negatives)"), ("steps", "\(steps)"),
             ("ms_step", rounded(stepMedian)), ("seq_per_s", rounded(Double(batch) / stepMedian * 1000, places: 1)),
             ("ms_loss", rounded(lossMedian)), ("ms_rest", rounded(stepMedian - lossMedian)),
-            ("loss_value", rounded(lastLoss, places: 4)), ("filtering", "\"\(filtering.rawValue)\""),
+            ("loss_value", rounded(lastLoss, places: 4)), ("filtering", "\"\(resolvedFiltering.rawValue)\""),
         ]
         if let cuda, let driverBefore {
             let statistics = cuda.allocator.statistics
