@@ -3,22 +3,19 @@ import RecutCore
 
 extension CPUBackend {
     public func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
-                      decayMask: Tensor, count: Int, step: AdamWStep) {
-        if widenedBFloat16([parameters, gradients, firstMoment, secondMoment, decayMask], written: [0, 2, 3], { t in
-            adamW(parameters: t[0], gradients: t[1], firstMoment: t[2], secondMoment: t[3], decayMask: t[4],
-                  count: count, step: step)
+                      count: Int, step: AdamWStep) {
+        if widenedBFloat16([parameters, gradients, firstMoment, secondMoment], written: [0, 2, 3], { t in
+            adamW(parameters: t[0], gradients: t[1], firstMoment: t[2], secondMoment: t[3], count: count, step: step)
         }) != nil { return }
-        precondition([parameters, gradients, firstMoment, secondMoment, decayMask].allSatisfy { $0.count >= count },
+        precondition([parameters, gradients, firstMoment, secondMoment].allSatisfy { $0.count >= count },
                      "adamW: tensors shorter than \(count)")
         precondition(step.step >= 1, "adamW: step numbers start at 1")
         dispatch(parameters.dtype) {
             adamWKernel(parameters.pointer(as: Float.self), gradients.pointer(as: Float.self),
-                        firstMoment.pointer(as: Float.self), secondMoment.pointer(as: Float.self),
-                        decayMask.pointer(as: Float.self), count, step)
+                        firstMoment.pointer(as: Float.self), secondMoment.pointer(as: Float.self), count, step)
         } double: {
             adamWKernel(parameters.pointer(as: Double.self), gradients.pointer(as: Double.self),
-                        firstMoment.pointer(as: Double.self), secondMoment.pointer(as: Double.self),
-                        decayMask.pointer(as: Double.self), count, step)
+                        firstMoment.pointer(as: Double.self), secondMoment.pointer(as: Double.self), count, step)
         }
     }
 }
@@ -28,7 +25,7 @@ extension CPUBackend {
 private func adamWKernel<S: CPUScalar>(
     _ parameters: UnsafeMutablePointer<S>, _ gradients: UnsafeMutablePointer<S>,
     _ firstMoment: UnsafeMutablePointer<S>, _ secondMoment: UnsafeMutablePointer<S>,
-    _ decayMask: UnsafeMutablePointer<S>, _ count: Int, _ step: AdamWStep
+    _ count: Int, _ step: AdamWStep
 ) {
     let beta1 = S(step.beta1), beta2 = S(step.beta2)
     let learningRate = S(step.learningRate), epsilon = S(step.epsilon)
@@ -42,7 +39,7 @@ private func adamWKernel<S: CPUScalar>(
             let v = beta2 * secondMoment[i] + (1 - beta2) * g * g
             firstMoment[i] = m
             secondMoment[i] = v
-            let decayed = parameters[i] - decay * decayMask[i] * parameters[i]
+            let decayed = parameters[i] - decay * parameters[i]
             parameters[i] = decayed - learningRate * (m / firstCorrection) / (v.squareRoot() / secondCorrectionRoot + epsilon)
         }
     }

@@ -10,6 +10,8 @@ import RecutCore
 /// BLAS calls made from inside parallel loops (attention) do not oversubscribe the cores.
 public final class CPUBackend: Backend {
     public let name = "cpu"
+    /// The bytes held by the tensors this backend made.
+    public let memory = CPUMemoryLedger()
 
     /// Creates the backend and pins OpenBLAS to one thread per call.
     public init() {
@@ -19,7 +21,7 @@ public final class CPUBackend: Backend {
     // MARK: Memory
 
     public func makeTensor(shape: [Int], dtype: DType) -> Tensor {
-        Tensor(shape: shape, storage: CPUStorage(elementCapacity: shape.reduce(1, *), dtype: dtype))
+        Tensor(shape: shape, storage: CPUStorage(elementCapacity: shape.reduce(1, *), dtype: dtype, ledger: memory))
     }
 
     public func upload(_ values: [Float], shape: [Int]) -> Tensor {

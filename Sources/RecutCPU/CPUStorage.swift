@@ -6,17 +6,24 @@ public final class CPUStorage: TensorStorage, @unchecked Sendable {
     public let dtype: DType
     /// The first byte of the allocation.
     public let baseAddress: UnsafeMutableRawPointer
+    /// The ledger that counts this allocation, if any.
+    private let ledger: CPUMemoryLedger?
 
-    /// Allocates `elementCapacity` zero-filled elements of `dtype`.
-    public init(elementCapacity: Int, dtype: DType) {
+    /// Allocates `elementCapacity` zero-filled elements of `dtype`, counted in `ledger` until freed.
+    public init(elementCapacity: Int, dtype: DType, ledger: CPUMemoryLedger? = nil) {
         self.elementCapacity = elementCapacity
         self.dtype = dtype
+        self.ledger = ledger
         let byteCount = max(elementCapacity * dtype.byteSize, 1)
         baseAddress = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
         baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        ledger?.register(self)
     }
 
-    deinit { baseAddress.deallocate() }
+    deinit {
+        ledger?.unregister(self)
+        baseAddress.deallocate()
+    }
 }
 
 extension Tensor {

@@ -8,12 +8,16 @@ import RecutCPU
     let parameters = randomValues(count, seed: 1), gradients = randomValues(count, seed: 2)
     let first = randomValues(count, seed: 3, scale: 0.1), second = randomValues(count, seed: 4).map { $0 * $0 }
     let mask: [Double] = [1, 0, 1, 0, 1, 1]
-    let step = AdamWStep(learningRate: 0.01, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.1,
-                         step: 3, gradientScale: 0.5)
-    let parameterTensor = tensor(parameters, [count]), firstTensor = tensor(first, [count])
-    let secondTensor = tensor(second, [count])
-    backend.adamW(parameters: parameterTensor, gradients: tensor(gradients, [count]), firstMoment: firstTensor,
-                  secondMoment: secondTensor, decayMask: tensor(mask, [count]), count: count, step: step)
+    let parameterTensor = tensor(parameters, [count]), gradientTensor = tensor(gradients, [count])
+    let firstTensor = tensor(first, [count]), secondTensor = tensor(second, [count])
+    // One call per element on views, with the weight decay on or off as the mask says.
+    for i in 0..<count {
+        let step = AdamWStep(learningRate: 0.01, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.1 * mask[i],
+                             step: 3, gradientScale: 0.5)
+        func element(_ buffer: Tensor) -> Tensor { buffer.view(offset: i, shape: [1]) }
+        backend.adamW(parameters: element(parameterTensor), gradients: element(gradientTensor),
+                      firstMoment: element(firstTensor), secondMoment: element(secondTensor), count: 1, step: step)
+    }
     var expected = [Double]()
     for i in 0..<count {
         let g = gradients[i] * 0.5

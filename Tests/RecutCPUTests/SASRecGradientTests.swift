@@ -8,6 +8,10 @@ private let configuration = SASRecConfiguration(catalogSize: 7, maxLength: 5, di
 /// fixed by the step seed, so finite differences see the same function).
 private let droppingConfiguration = SASRecConfiguration(catalogSize: 7, maxLength: 5, dimension: 8, blocks: 2,
                                                         heads: 2, dropout: 0.3)
+/// A feed-forward width below 3d, so backward keeps the query-key-value gradient in its own
+/// scratch instead of over the feed-forward pre-activation.
+private let narrowConfiguration = SASRecConfiguration(catalogSize: 7, maxLength: 5, dimension: 8, blocks: 2, heads: 2,
+                                                      feedForwardDimension: 12, dropout: 0.3)
 private let batch = 2, length = 5
 /// Two left-padded sequences; item 7 repeats to exercise accumulation in the table gradient.
 private let sequenceIDs: [Int32] = [0, 0, 3, 5, 1, 2, 7, 7, 4, 6]
@@ -16,13 +20,13 @@ private let sequenceIDs: [Int32] = [0, 0, 3, 5, 1, 2, 7, 7, 4, 6]
 /// padding row stays zero.
 private func perturbedParameters(_ model: SASRec) -> [Double] {
     let noise = randomValues(model.layout.totalCount, seed: 11, scale: 0.1)
-    var values = zip(configuration.initialParameters(seed: 3), noise).map { $0 + $1 }
+    var values = zip(model.configuration.initialParameters(seed: 3), noise).map { $0 + $1 }
     let item = model.layout.entry(named: "item_embedding.weight")!
-    for i in item.offset..<(item.offset + configuration.dimension) { values[i] = 0 }
+    for i in item.offset..<(item.offset + model.configuration.dimension) { values[i] = 0 }
     return values
 }
 
-@Test(arguments: [configuration, droppingConfiguration])
+@Test(arguments: [configuration, droppingConfiguration, narrowConfiguration])
 func sasRecGradientsMatchFiniteDifferences(configuration: SASRecConfiguration) {
     let model = SASRec(configuration: configuration, backend: backend, dtype: .float64, maximumBatch: batch, seed: 3)
     let ids = backend.upload(sequenceIDs, shape: [batch, length])

@@ -3,7 +3,7 @@
 #include "block_reduce.cuh"
 
 extern "C" __global__ void adamw_f32(float *parameters, const float *gradients, float *firstMoment,
-                                     float *secondMoment, const float *decayMask, long long count,
+                                     float *secondMoment, long long count,
                                      float learningRate, float beta1, float beta2, float epsilon, float decay,
                                      float gradientScale, float firstCorrection, float secondCorrectionRoot) {
     RECUT_FOR_EACH(i, count) {
@@ -13,7 +13,7 @@ extern "C" __global__ void adamw_f32(float *parameters, const float *gradients, 
         firstMoment[i] = m;
         secondMoment[i] = v;
         float p = parameters[i];
-        float decayed = p - decay * decayMask[i] * p;
+        float decayed = p - decay * p;
         parameters[i] = decayed - learningRate * (m / firstCorrection) / (sqrtf(v) / secondCorrectionRoot + epsilon);
     }
 }

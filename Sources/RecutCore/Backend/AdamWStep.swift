@@ -8,7 +8,7 @@ public struct AdamWStep: Sendable, Hashable {
     public var beta2: Double
     /// The term added to the root of the second moment to avoid division by zero.
     public var epsilon: Double
-    /// The decoupled weight decay, applied only where the decay mask is 1.
+    /// The decoupled weight decay (0 for elements that take none).
     public var weightDecay: Double
     /// The 1-based number of this update, used for bias correction.
     public var step: Int

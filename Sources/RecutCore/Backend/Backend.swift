@@ -165,7 +165,8 @@ public protocol Backend: AnyObject, Sendable {
 
     /// One fused AdamW update of `count` elements of a flat parameter buffer: the
     /// gradient times `step.gradientScale` updates the moments, bias correction uses
-    /// `step.step`, and decoupled weight decay applies where `decayMask` (same dtype, 0 or 1) is 1.
+    /// `step.step`, and decoupled weight decay `step.weightDecay` applies to every element
+    /// (a caller runs the op once per run of elements that agree on decay, with 0 where none applies).
     func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
-               decayMask: Tensor, count: Int, step: AdamWStep)
+               count: Int, step: AdamWStep)
 }

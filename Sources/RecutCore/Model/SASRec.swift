@@ -43,7 +43,6 @@ public final class SASRec {
     private let scratch: BackwardScratch
     /// The residual stream entering each block, plus the last block's output [N, d].
     private let streams: [Tensor]
-    private let branchOutput: Tensor
     private let finalMean: Tensor
     private let finalReciprocalStandardDeviation: Tensor
     private let output: Tensor
@@ -106,7 +105,6 @@ public final class SASRec {
         scratch = BackwardScratch(backend: backend, dtype: dtype, activationDType: activationDType, rows: rows,
                                   configuration: configuration)
         streams = (0...configuration.blocks).map { _ in backend.makeTensor(shape: [rows, d], dtype: dtype) }
-        branchOutput = backend.makeTensor(shape: [rows, d], dtype: activationDType)
         finalMean = backend.makeTensor(shape: [rows], dtype: dtype)
         finalReciprocalStandardDeviation = backend.makeTensor(shape: [rows], dtype: dtype)
         output = backend.makeTensor(shape: [rows, d], dtype: activationDType)
@@ -186,7 +184,7 @@ public final class SASRec {
                         rows: batch, columns: length * d)
         if p > 0 { backend.dropoutForward(embedded, input: embedded, count: n * d, probability: p, seed: site(0)) }
 
-        let branch = rows(branchOutput, d)
+        let branch = rows(scratch.branch, d)
         for b in 0..<c.blocks {
             let a = activations[b], w = blockParameters[b], m = blockComputeParameters[b]
             let input = rows(streams[b], d), middle = rows(a.middle, d)
@@ -238,6 +236,11 @@ public final class SASRec {
     /// Accumulates into `gradients` the gradient of the loss with respect to every
     /// parameter, given dH [batch * length, d] for the last forward pass.
     ///
+    /// Each block's gradients are written over the activations that block saved, once
+    /// backward has read them (a Linear's input gradient over its input, the query-key-value
+    /// gradient over the feed-forward pre-activation), so backward needs little scratch of its
+    /// own and may run once per forward pass.
+    ///
     /// The padding row of the item table gradient is zeroed at the end, so a loss must
     /// add its dE before calling this (or must leave row 0 alone) for row 0 to stay fixed.
     public func backward(outputGradient: Tensor) {
@@ -250,7 +253,6 @@ public final class SASRec {
         func site(_ index: Int) -> UInt64 { DropoutMask.siteSeed(step: saved.seed, site: index) }
 
         let residual = rows(scratch.residual, d), branch = rows(scratch.branch, d)
-        let narrow = rows(scratch.narrow, d), qkvGradient = rows(scratch.qkv, 3 * d), wide = rows(scratch.wide, f)
         backend.fill(residual, with: 0)
         backend.layerNormBackward(residual, weightGradient: gradient(named: SASRecParameterName.finalNormWeight),
                                   biasGradient: gradient(named: SASRecParameterName.finalNormBias),
@@ -262,6 +264,11 @@ public final class SASRec {
 
         for b in (0..<c.blocks).reversed() {
             let a = activations[b], w = blockParameters[b], m = blockComputeParameters[b], g = blockGradients[b]
+            // Gradients overwrite the activations they no longer need: linearBackward reads its
+            // input before it writes the input gradient.
+            let wide = rows(a.activated, f), norm2Gradient = rows(a.norm2, d)
+            let attentionGradient = rows(a.attention, d), norm1Gradient = rows(a.norm1, d)
+            let qkvGradient = rows(scratch.qkv ?? a.hidden, 3 * d)
             var branchGradient = branchGradient(residual, into: branch, dropout: p, seed: site(4 + 4 * b))
             linearBackward(wide, weightGradient: g.linear2Weight, biasGradient: g.linear2Bias,
                            outputGradient: branchGradient, input: rows(a.activated, f), weight: m.linear2Weight,
@@ -270,28 +277,28 @@ public final class SASRec {
                 backend.dropoutBackward(wide, outputGradient: wide, count: n * f, probability: p, seed: site(3 + 4 * b))
             }
             backend.geluBackward(wide, outputGradient: wide, input: rows(a.hidden, f), count: n * f)
-            linearBackward(narrow, weightGradient: g.linear1Weight, biasGradient: g.linear1Bias,
+            linearBackward(norm2Gradient, weightGradient: g.linear1Weight, biasGradient: g.linear1Bias,
                            outputGradient: wide, input: rows(a.norm2, d), weight: m.linear1Weight,
                            rows: n, inputWidth: d, outputWidth: f)
             backend.layerNormBackward(residual, weightGradient: g.norm2Weight, biasGradient: g.norm2Bias,
-                                      outputGradient: narrow, input: rows(a.middle, d), weight: w.norm2Weight,
+                                      outputGradient: norm2Gradient, input: rows(a.middle, d), weight: w.norm2Weight,
                                       mean: vector(a.norm2Mean),
                                       reciprocalStandardDeviation: vector(a.norm2ReciprocalStandardDeviation),
                                       rows: n, dimension: d)
 
             branchGradient = self.branchGradient(residual, into: branch, dropout: p, seed: site(2 + 4 * b))
-            linearBackward(narrow, weightGradient: g.outProjectionWeight, biasGradient: g.outProjectionBias,
+            linearBackward(attentionGradient, weightGradient: g.outProjectionWeight, biasGradient: g.outProjectionBias,
                            outputGradient: branchGradient, input: rows(a.attention, d), weight: m.outProjectionWeight,
                            rows: n, inputWidth: d, outputWidth: d)
-            backend.attentionBackward(qkvGradient, outputGradient: narrow, qkv: rows(a.qkv, 3 * d),
+            backend.attentionBackward(qkvGradient, outputGradient: attentionGradient, qkv: rows(a.qkv, 3 * d),
                                       saved: savedAttention(a, batch: batch, length: length),
                                       batch: batch, length: length, heads: c.heads, dimension: d,
                                       dropout: p, seed: site(1 + 4 * b))
-            linearBackward(narrow, weightGradient: g.inProjectionWeight, biasGradient: g.inProjectionBias,
+            linearBackward(norm1Gradient, weightGradient: g.inProjectionWeight, biasGradient: g.inProjectionBias,
                            outputGradient: qkvGradient, input: rows(a.norm1, d), weight: m.inProjectionWeight,
                            rows: n, inputWidth: d, outputWidth: 3 * d)
             backend.layerNormBackward(residual, weightGradient: g.norm1Weight, biasGradient: g.norm1Bias,
-                                      outputGradient: narrow, input: rows(streams[b], d), weight: w.norm1Weight,
+                                      outputGradient: norm1Gradient, input: rows(streams[b], d), weight: w.norm1Weight,
                                       mean: vector(a.norm1Mean),
                                       reciprocalStandardDeviation: vector(a.norm1ReciprocalStandardDeviation),
                                       rows: n, dimension: d)
@@ -344,7 +351,8 @@ public final class SASRec {
         backend.addBias(output, bias: bias, rows: rows, columns: outputWidth)
     }
 
-    /// Accumulates the weight and bias gradients of a Linear and writes its input gradient.
+    /// Accumulates the weight and bias gradients of a Linear and writes its input gradient,
+    /// which may be `input`'s buffer: the input is read before the input gradient is written.
     private func linearBackward(_ inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor,
                                 outputGradient: Tensor, input: Tensor, weight: Tensor,
                                 rows: Int, inputWidth: Int, outputWidth: Int) {

@@ -46,18 +46,16 @@ struct BlockActivations {
     }
 }
 
-/// The scratch buffers of the backward pass, shared by all blocks.
+/// The scratch buffers shared by all blocks, beyond the block activations that backward
+/// overwrites once it has read them (see `SASRec.backward`).
 struct BackwardScratch {
     /// The gradient of the residual stream [N, d].
     var residual: Tensor
-    /// The gradient of a branch output before its dropout [N, d].
+    /// A branch output in forward; the gradient of a branch output before its dropout in backward [N, d].
     var branch: Tensor
-    /// The gradient of an attention output or of a layer norm output [N, d].
-    var narrow: Tensor
-    /// The gradient of the attention input projection [N, 3d].
-    var qkv: Tensor
-    /// The gradient of the feed-forward activations [N, F].
-    var wide: Tensor
+    /// The gradient of the attention input projection [N, 3d] when it does not fit in a block's
+    /// feed-forward pre-activation buffer [N, F] (F < 3d); nil otherwise.
+    var qkv: Tensor?
 
     /// The residual gradient is `dtype`; the gradients of matrix operands are `activationDType`.
     init(backend: any Backend, dtype: DType, activationDType: DType, rows: Int, configuration: SASRecConfiguration) {
@@ -65,8 +63,6 @@ struct BackwardScratch {
         func activation(_ shape: [Int]) -> Tensor { backend.makeTensor(shape: shape, dtype: activationDType) }
         residual = backend.makeTensor(shape: [rows, d], dtype: dtype)
         branch = activation([rows, d])
-        narrow = activation([rows, d])
-        qkv = activation([rows, 3 * d])
-        wide = activation([rows, f])
+        qkv = f >= 3 * d ? nil : activation([rows, 3 * d])
     }
 }

@@ -13,8 +13,8 @@ public final class AdamW {
     public let firstMoment: Tensor
     /// The running mean of the squared gradients, laid out like the parameters.
     public let secondMoment: Tensor
-    /// 1 where weight decay applies, 0 elsewhere (biases, norms, alignment gaps).
-    public let decayMask: Tensor
+    /// The runs of the buffer updated with and without weight decay (see `ParameterLayout.decayRuns`).
+    private let decayRuns: [ParameterLayout.DecayRun]
     /// The number of updates taken so far (restore it together with the moments).
     public var step = 0
 
@@ -25,12 +25,7 @@ public final class AdamW {
         self.layout = layout
         firstMoment = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
         secondMoment = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
-        decayMask = backend.makeTensor(shape: [layout.totalCount], dtype: dtype)
-        var mask = [Double](repeating: 0, count: layout.totalCount)
-        for entry in layout.entries where entry.decays {
-            for i in entry.offset..<(entry.offset + entry.count) { mask[i] = 1 }
-        }
-        backend.write(mask, into: decayMask)
+        decayRuns = layout.decayRuns
     }
 
     /// Applies one update to `parameters` from `gradients` (flat buffers of `layout`) and
@@ -48,11 +43,17 @@ public final class AdamW {
             norm = total
         }
         step += 1
-        let settings = AdamWStep(learningRate: configuration.learningRate, beta1: configuration.beta1,
-                                 beta2: configuration.beta2, epsilon: configuration.epsilon,
-                                 weightDecay: configuration.weightDecay, step: step, gradientScale: gradientScale)
-        backend.adamW(parameters: parameters, gradients: gradients, firstMoment: firstMoment,
-                      secondMoment: secondMoment, decayMask: decayMask, count: layout.totalCount, step: settings)
+        // One fused op per run: weight decay is on or off for a whole run (biases, norms and
+        // alignment gaps take none), so no per-element mask the size of the parameters is needed.
+        for run in decayRuns {
+            let settings = AdamWStep(learningRate: configuration.learningRate, beta1: configuration.beta1,
+                                     beta2: configuration.beta2, epsilon: configuration.epsilon,
+                                     weightDecay: run.decays ? configuration.weightDecay : 0, step: step,
+                                     gradientScale: gradientScale)
+            func slice(_ buffer: Tensor) -> Tensor { buffer.view(offset: run.range.lowerBound, shape: [run.range.count]) }
+            backend.adamW(parameters: slice(parameters), gradients: slice(gradients), firstMoment: slice(firstMoment),
+                          secondMoment: slice(secondMoment), count: run.range.count, step: settings)
+        }
         return norm
     }
 

@@ -17,8 +17,10 @@ struct StepBenchCommand: ParsableCommand {
         discussion: """
             Three warm-up steps, then the median of --steps timed steps. Each step is timed with the \
             host clock after synchronising the device, and so is the loss (forward and backward) inside it. \
-            peak_GiB is the allocator's high-water mark of bytes in use after the warm-up; on CUDA, \
-            driver_GiB is the device memory the process took from the driver (cuMemGetInfo before and after).
+            peak_GiB is the allocator's high-water mark of bytes in use after the warm-up and resident_GiB the \
+            bytes still in use after the last step; on CUDA, driver_GiB is the device memory the process took \
+            from the driver (cuMemGetInfo before and after). On the CPU the peak also counts the float32 copies \
+            that widen bfloat16 operands, which the GPU does not make.
             """)
 
     /// The loss variants of the reference script, and Recut's fused versions of the first two.
@@ -125,7 +127,10 @@ struct StepBenchCommand: ParsableCommand {
         let clock = ContinuousClock()
         var stepTimes: [Double] = [], lossTimes: [Double] = [], lastLoss = 0.0
         for step in 0..<(3 + steps) {
-            if step == 3 { cuda?.allocator.resetPeak() }
+            if step == 3 {
+                cuda?.allocator.resetPeak()
+                (backend as? CPUBackend)?.memory.resetPeak()
+            }
             try synchronize()
             let start = clock.now
             model.zeroGradients()
@@ -161,8 +166,15 @@ struct StepBenchCommand: ParsableCommand {
             let driverAfter = try cuda.driver.memoryInfo()
             fields += [
                 ("peak_GiB", rounded(Double(statistics.peakBytesInUse) / Double(1 << 30))),
+                ("resident_GiB", rounded(Double(statistics.bytesInUse) / Double(1 << 30))),
                 ("driver_GiB", rounded(Double(driverBefore.free - driverAfter.free) / Double(1 << 30))),
                 ("device", "\"\(cuda.driver.deviceName)\""),
+            ]
+        } else if let cpu = backend as? CPUBackend {
+            fields += [
+                ("peak_GiB", rounded(Double(cpu.memory.peakBytesInUse) / Double(1 << 30))),
+                ("resident_GiB", rounded(Double(cpu.memory.bytesInUse) / Double(1 << 30))),
+                ("device", "\"\(backend.name)\""),
             ]
         } else {
             fields.append(("device", "\"\(backend.name)\""))
