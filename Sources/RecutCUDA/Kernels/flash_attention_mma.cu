@@ -8,7 +8,7 @@
 // Every kernel: one block of 4 warps per (tile of 64 rows, head, sequence); warp w owns rows
 // 16w...16w+15 of the block's tile as A fragments in registers and sweeps 64-row tiles of the
 // other side through shared memory (two buffers filled with cp.async, zero past the sequence,
-// read with ldmatrix). A warp's 16 x 64 products c[n][e] (fused_tiles_bf16.cuh's layout) pair
+// read with ldmatrix). A warp's 16 x 64 products c[n][e] (fused_mma_logits' layout) pair
 // its row g + 8 (e / 2) with swept row 8n + 2t + e % 2 (g = lane / 4, t = lane % 4).
 // qkv, output and their gradients need 16-byte aligned starts (the host checks).
 #include "dropout_mask.cuh"
@@ -18,8 +18,11 @@
 #define MMA_HEAD 64
 #define MMA_TILE 64
 #define MMA_THREADS 128
-// Halves per shared row: 64 + 8 (144 bytes), so that the 8 rows of an ldmatrix hit distinct banks.
+// The products are fused_tiles_bf16.cuh's for 64 dimensions: MMA_STEPS k-steps of 16, shared
+// rows of 64 + 8 halves (144 bytes, so that the 8 rows of an ldmatrix hit distinct banks).
+#define MMA_STEPS (MMA_HEAD / 16)
 #define MMA_STRIDE (MMA_HEAD + 8)
+static_assert(MMA_STRIDE == FusedSweepTile<MMA_STEPS>::stride, "attention tiles must be the fused tiles' rows");
 
 // tile[r][0..64) = the head of row first + r (row stride `stride`), zeros for rows at or past
 // `length`, copied asynchronously 16 bytes at a time; the copies join the next fused_commit group.
@@ -50,54 +53,6 @@ __device__ __forceinline__ void mma_row_fragments(unsigned a[MMA_HEAD / 16][4], 
         a[step][1] = lower < length ? lowerWords[8 * step + t] : 0u;
         a[step][2] = upper < length ? upperWords[8 * step + 4 + t] : 0u;
         a[step][3] = lower < length ? lowerWords[8 * step + 4 + t] : 0u;
-    }
-}
-
-// c = the warp's rows (A fragments over the head) times the transposed 64 rows of `tile`.
-// One ldmatrix gives the B fragments of two n-tiles: matrices (rows 8n.., dims 16 step..),
-// (8n.., 16 step + 8..), (8n + 8.., 16 step..), (8n + 8.., 16 step + 8..).
-__device__ __forceinline__ void mma_row_products(float c[8][4], const unsigned a[MMA_HEAD / 16][4],
-                                                 const unsigned short (*tile)[MMA_STRIDE]) {
-    int lane = threadIdx.x & 31, matrix = lane >> 3;
-    int rowOffset = (lane & 7) + (matrix >> 1) * 8, columnOffset = (matrix & 1) * 8;
-#pragma unroll
-    for (int n = 0; n < 8; n++)
-#pragma unroll
-        for (int e = 0; e < 4; e++) c[n][e] = 0.0f;
-#pragma unroll
-    for (int step = 0; step < MMA_HEAD / 16; step++) {
-#pragma unroll
-        for (int n = 0; n < 8; n += 2) {
-            unsigned b[4];
-            fused_ldmatrix(b, &tile[8 * n + rowOffset][16 * step + columnOffset]);
-            fused_mma(c[n], a[step], b[0], b[1]);
-            fused_mma(c[n + 1], a[step], b[2], b[3]);
-        }
-    }
-}
-
-// out += w times `tile` (64 rows of the head), with w laid out as mma_row_products' c: out[m][0..1]
-// are dimensions 8m + 2t, 8m + 2t + 1 of row g, out[m][2..3] of row g + 8. w turns into A
-// fragments (rounded to bfloat16); one transposing ldmatrix gives the B fragments of two
-// n-tiles: matrices (rows 16 step.., dims 8m..), (16 step + 8.., 8m..), (16 step.., 8m + 8..),
-// (16 step + 8.., 8m + 8..).
-__device__ __forceinline__ void mma_weighted_rows(float out[8][4], const float w[8][4],
-                                                  const unsigned short (*tile)[MMA_STRIDE]) {
-    int lane = threadIdx.x & 31, matrix = lane >> 3;
-    int rowOffset = (lane & 7) + (matrix & 1) * 8, columnOffset = (matrix >> 1) * 8;
-#pragma unroll
-    for (int step = 0; step < MMA_TILE / 16; step++) {
-        unsigned a[4] = {fused_pack_bf16(w[2 * step][0], w[2 * step][1]),
-                         fused_pack_bf16(w[2 * step][2], w[2 * step][3]),
-                         fused_pack_bf16(w[2 * step + 1][0], w[2 * step + 1][1]),
-                         fused_pack_bf16(w[2 * step + 1][2], w[2 * step + 1][3])};
-#pragma unroll
-        for (int m = 0; m < 8; m += 2) {
-            unsigned b[4];
-            fused_ldmatrix_transposed(b, &tile[16 * step + rowOffset][8 * m + columnOffset]);
-            fused_mma(out[m], a, b[0], b[1]);
-            fused_mma(out[m + 1], a, b[2], b[3]);
-        }
     }
 }
 
@@ -158,7 +113,7 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_fo
         fused_wait_previous();
         __syncthreads();
         float s[8][4];
-        mma_row_products(s, queries, keys[buffer]);
+        fused_mma_logits<MMA_STEPS>(s, queries, keys[buffer], MMA_HEAD);
         float tileMaximum[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY};
 #pragma unroll
         for (int n = 0; n < 8; n++)
@@ -193,7 +148,7 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_fo
         for (int m = 0; m < 8; m++)
 #pragma unroll
             for (int e = 0; e < 4; e++) out[m][e] *= correction[e >> 1];
-        mma_weighted_rows(out, s, values[buffer]);
+        fused_mma_weighted_sum<MMA_STEPS>(out, s, values[buffer], MMA_HEAD);
     }
 #pragma unroll
     for (int r = 0; r < 2; r++) {
@@ -269,8 +224,8 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_ba
             fused_wait_previous();
             __syncthreads();
             float s[8][4], dot[8][4];
-            mma_row_products(s, queries, keys[buffer]);
-            mma_row_products(dot, gradients, values[buffer]);
+            fused_mma_logits<MMA_STEPS>(s, queries, keys[buffer], MMA_HEAD);
+            fused_mma_logits<MMA_STEPS>(dot, gradients, values[buffer], MMA_HEAD);
 #pragma unroll
             for (int n = 0; n < 8; n++)
 #pragma unroll
@@ -282,7 +237,7 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_ba
                     if (pass == 0) rowTerm[r] += gradient.p * gradient.dP;
                     else s[n][e] = gradient.p * (gradient.dP - rowTerm[r]);
                 }
-            if (pass == 1) mma_weighted_rows(accumulator, s, keys[buffer]);
+            if (pass == 1) fused_mma_weighted_sum<MMA_STEPS>(accumulator, s, keys[buffer], MMA_HEAD);
         }
         if (pass == 0) {
 #pragma unroll
@@ -360,8 +315,8 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_ba
         fused_wait_previous();
         __syncthreads();
         float s[8][4], dot[8][4];
-        mma_row_products(s, keys, queries[buffer]);
-        mma_row_products(dot, values, gradients[buffer]);
+        fused_mma_logits<MMA_STEPS>(s, keys, queries[buffer], MMA_HEAD);
+        fused_mma_logits<MMA_STEPS>(dot, values, gradients[buffer], MMA_HEAD);
 #pragma unroll
         for (int n = 0; n < 8; n++)
 #pragma unroll
@@ -373,8 +328,8 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_ba
                 s[n][e] = gradient.p * (gradient.dP - tileRowTerms[buffer][q]);
                 dot[n][e] = gradient.weight;
             }
-        mma_weighted_rows(valueAccumulator, dot, gradients[buffer]);
-        mma_weighted_rows(keyAccumulator, s, queries[buffer]);
+        fused_mma_weighted_sum<MMA_STEPS>(valueAccumulator, dot, gradients[buffer], MMA_HEAD);
+        fused_mma_weighted_sum<MMA_STEPS>(keyAccumulator, s, queries[buffer], MMA_HEAD);
     }
 #pragma unroll
     for (int r = 0; r < 2; r++) {
