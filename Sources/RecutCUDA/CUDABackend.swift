@@ -2,8 +2,8 @@ import Foundation
 import RecutCore
 
 /// The CUDA backend: float32 and mixed-precision bfloat16 kernels compiled by NVRTC on first
-/// use, matrix products through cuBLASLt, one stream, a caching device allocator and a pinned
-/// staging buffer for copies.
+/// use, matrix products through cuBLASLt, one stream, a caching device allocator and a ring of
+/// pinned buffers for copies.
 ///
 /// Backend ops cannot throw: a failing CUDA call stops the program with the call's name and
 /// error string, since no op can continue on a broken device context. float64 tensors are
@@ -24,9 +24,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     private let lock = NSLock()
     private var functions: [Kernel: UnsafeMutableRawPointer] = [:]
     private var modules: [String: UnsafeMutableRawPointer] = [:]
-    private var staging: UnsafeMutableRawPointer?
-    private var stagingBytes = 0
-    private let uploads: UploadStaging
+    private let staging: PinnedStaging
     /// Recorded on the copy stream by `awaitStagedWrites`, for the compute stream to wait on.
     let stagedCopies: UnsafeMutableRawPointer
 
@@ -47,7 +45,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                 try compiler.compile(source, headers: headers, options: options)
             })
         matmulEngine = try CublasLtMatmul(driver: driver)
-        uploads = try UploadStaging(driver: driver)
+        staging = try PinnedStaging(driver: driver)
         stagedCopies = try driver.makeEvent()
     }
 
@@ -119,20 +117,12 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return Tensor(shape: shape, storage: storage)
     }
 
-    /// Runs `body` with a pinned host buffer of at least `bytes` for downloads, grown on demand.
-    func withStaging<T>(bytes: Int, _ body: (UnsafeMutableRawPointer) throws(CUDAError) -> T) -> T {
+    /// Copies `bytes` at `source` to the host once the queued work has run and returns what
+    /// `read` makes of them (in pinned memory).
+    func readBack<T>(bytes: Int, from source: UInt64, _ read: (UnsafeMutableRawPointer) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        return must { () throws(CUDAError) in
-            if bytes > stagingBytes {
-                if let staging { try driver.freePinned(staging) }
-                staging = nil
-                let size = max(bytes, 1 << 20)
-                staging = try driver.allocatePinned(bytes: size)
-                stagingBytes = size
-            }
-            return try body(staging!)
-        }
+        return must { () throws(CUDAError) in try staging.read(bytes: bytes, from: source, read) }
     }
 
     // MARK: Memory
@@ -161,16 +151,16 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return tensor
     }
 
-    /// Runs `body` with the pinned upload ring, holding the lock.
-    func withUploads(_ body: (UploadStaging) throws(CUDAError) -> Void) {
+    /// Runs `body` with the pinned staging ring, holding the lock.
+    func withStaging(_ body: (PinnedStaging) throws(CUDAError) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        must { () throws(CUDAError) in try body(uploads) }
+        must { () throws(CUDAError) in try body(staging) }
     }
 
     /// Queues a copy of `bytes` that `fill` writes into pinned memory, without waiting for it.
     private func queueWrite(bytes: Int, into tensor: Tensor, _ fill: (UnsafeMutableRawPointer) -> Void) {
-        withUploads { (uploads) throws(CUDAError) in try uploads.write(bytes: bytes, to: tensor.address, fill) }
+        withStaging { (staging) throws(CUDAError) in try staging.write(bytes: bytes, to: tensor.address, fill) }
     }
 
     /// Converts `values` into pinned memory as `tensor`'s element type and queues their copy.
@@ -209,15 +199,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         }
     }
 
-    /// Copies `tensor` into the staging buffer and converts each element with `convert`.
+    /// Copies `tensor` to the host and converts each element with `convert`.
     private func downloadElements<Target>(_ tensor: Tensor, _ convert: (UnsafeMutableRawPointer, Int) -> Target) -> [Target] {
         let bytes = tensor.count * tensor.dtype.byteSize
         guard bytes > 0 else { return [] }
-        return withStaging(bytes: bytes) { (staging) throws(CUDAError) in
-            try driver.copyToHost(staging, from: tensor.address, bytes: bytes)
-            try driver.synchronize()
-            return (0..<tensor.count).map { convert(staging, $0) }
-        }
+        return readBack(bytes: bytes, from: tensor.address) { staging in (0..<tensor.count).map { convert(staging, $0) } }
     }
 
     public func download(_ tensor: Tensor) -> [Double] {

@@ -25,21 +25,21 @@ extension CUDABackend {
         precondition(values.count <= tensor.count, "staging \(values.count) values into \(tensor.count) elements")
         guard !values.isEmpty else { return }
         let bytes = values.count * 4
-        withUploads { (uploads) throws(CUDAError) in
+        withStaging { (staging) throws(CUDAError) in
             if let marker {
                 guard let marker = marker as? CUDAQueueMarker else {
                     preconditionFailure("stageWrite: the marker was not made by the CUDA backend")
                 }
                 try driver.streamWait(for: marker.event, beside: true)
             }
-            try uploads.write(bytes: bytes, to: tensor.address, beside: true) { staging in
-                values.withUnsafeBytes { staging.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+            try staging.write(bytes: bytes, to: tensor.address, beside: true) { buffer in
+                values.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
             }
         }
     }
 
     public func awaitStagedWrites() {
-        withUploads { (_) throws(CUDAError) in
+        withStaging { (_) throws(CUDAError) in
             try driver.record(stagedCopies, beside: true)
             try driver.streamWait(for: stagedCopies)
         }

@@ -24,10 +24,6 @@ extension CUDABackend {
         let blocks = min((count + 255) / 256, driver.multiprocessorCount * 4)
         launch(kernel, grid: (blocks, 1, 1), block: (256, 1, 1),
                [.address(result.address), .address(tensor.address), .int64(count)])
-        return withStaging(bytes: 8) { (staging) throws(CUDAError) in
-            try driver.copyToHost(staging, from: result.address, bytes: 8)
-            try driver.synchronize()
-            return staging.load(as: UInt64.self)
-        }
+        return readBack(bytes: 8, from: result.address) { $0.load(as: UInt64.self) }
     }
 }
