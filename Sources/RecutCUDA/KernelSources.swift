@@ -47,6 +47,7 @@ public enum KernelSources {
         source("dropout_mask.cuh", PackageResources.dropout_mask_cuh),
         source("elementwise_map.cuh", PackageResources.elementwise_map_cuh),
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
+        source("fused_row_blocks.cuh", PackageResources.fused_row_blocks_cuh),
         source("fused_tiles_bf16.cuh", PackageResources.fused_tiles_bf16_cuh),
         source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),

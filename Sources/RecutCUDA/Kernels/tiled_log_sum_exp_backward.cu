@@ -4,6 +4,7 @@
 // and multiplied by the other operand, once owned by rows (dH) and once owned by columns
 // (dE). A tile whose weights are all dropped by the filter is skipped whole.
 #include "fused_tiles.cuh"
+#include "fused_row_blocks.cuh"
 #include "fused_tiles_bf16.cuh"
 
 // Stores the transposed weight tile: weights[s][f] for the block's fixed entries f and
@@ -162,59 +163,24 @@ __device__ __forceinline__ void tiled_hidden_gradient(bf16 *hiddenGradient, cons
     __shared__ __align__(16) typename FusedSweepTile<STEPS>::Row sweepTiles[2][FUSED_TILE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
-    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
-    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
-    long long rowStart = groupFirst + (long long)blockIdx.x * FUSED_TILE;
-    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
-    if (threadIdx.x < FUSED_TILE) {
-        long long row = rowStart + threadIdx.x;
-        fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
-    }
-    __syncthreads();
     unsigned fragments[STEPS][4];
-    fused_fixed_fragments<STEPS>(fragments, hidden, fixedRows, dimension);
-    int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
-    int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
+    int myRows[2], myTargets[2];
+    fused_own_rows<STEPS>(fixedRows, fragments, myRows, myTargets, hidden, targets, rows, rowsPerGroup, dimension);
     float myLogSumExp2[2] = {myTargets[0] != 0 ? FUSED_LOG2E * logSumExp[myRows[0]] : FUSED_POSITIVE_INFINITY,
                              myTargets[1] != 0 ? FUSED_LOG2E * logSumExp[myRows[1]] : FUSED_POSITIVE_INFINITY};
     float out[2 * STEPS][4] = {};
     float log2Threshold = threshold > 0.0f ? log2f(threshold) : RECUT_NEGATIVE_INFINITY;
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
-    FusedCopyPlan plan = fused_copy_plan(dimension);
-    unsigned sweepAddress = fused_shared_address(sweepTiles), bufferBytes = sizeof(sweepTiles[0]);
-    // Two buffers: the copies of tile + 1 run while tile is scored.
-    // Column tile `tile` into the buffer at `address`: the full catalog's columns are the
-    // consecutive table rows 1 + j.
-    auto copyTile = [&](int tile, unsigned address) {
-        int j0 = tile * FUSED_TILE;
-        if (ids)
-            fused_copy_sweep<STEPS>(address, table, [&](int i) { return fused_column_id(cols, j0 + i); }, dimension,
-                                    plan);
-        else
-            fused_copy_consecutive<STEPS>(address, table, 1 + j0, min(FUSED_TILE, columns - j0), dimension, plan);
-    };
-    if (tileCount > 0) copyTile(0, sweepAddress);
-    fused_commit();
+    FusedColumnSweep<STEPS> sweep =
+        fused_column_sweep<STEPS>(sweepTiles, sweepRows, sweepShifts, table, ids, logQ, logQMode, logNegatives,
+                                  columns, tableRows, dimension, 0, tileCount);
+    sweep.start(0);
     for (int tile = 0; tile < tileCount; tile++) {
-        int j0 = tile * FUSED_TILE, buffer = tile & 1;
-        __syncthreads();
-        if (tile + 1 < tileCount) copyTile(tile + 1, sweepAddress + (buffer ^ 1) * bufferBytes);
-        fused_commit();
-        if (threadIdx.x < FUSED_TILE) {
-            int id = fused_column_id(cols, j0 + threadIdx.x);
-            sweepRows[threadIdx.x] = id;
-            sweepShifts[threadIdx.x] =
-                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
-        }
-        fused_wait_previous();
-        __syncthreads();
-        float w[8][4];
-        fused_mma_logits<STEPS>(w, fragments, sweepTiles[buffer], dimension);
-        float shifts[16];
-#pragma unroll
-        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[fused_sweep_entry(k)];
-        // Full catalog: column j is item 1 + j, so a row's target lies in this tile at j = target - 1.
+        int j0 = tile * FUSED_TILE;
+        const typename FusedSweepTile<STEPS>::Row *sweepTile = sweep.arrive(tile, tile & 1);
+        float w[8][4], shifts[16];
+        fused_mma_logits<STEPS>(w, fragments, sweepTile, dimension);
+        sweep.threadShifts(shifts);
         bool holdsTarget = !ids && ((unsigned)(myTargets[0] - 1 - j0) < FUSED_TILE ||
                                     (unsigned)(myTargets[1] - 1 - j0) < FUSED_TILE);
         if (!fused_warp_keeps(w, shifts, myLogSumExp2, holdsTarget, log2Threshold)) continue;
@@ -229,8 +195,9 @@ __device__ __forceinline__ void tiled_hidden_gradient(bf16 *hiddenGradient, cons
             }
         }
         fused_bf16_weights(w, shifts, myLogSumExp2, targetMask, ids != nullptr, threshold);
-        fused_mma_weighted_sum<STEPS>(out, w, sweepTiles[buffer], dimension);
+        fused_mma_weighted_sum<STEPS>(out, w, sweepTile, dimension);
     }
+    int t = threadIdx.x & 3;
 #pragma unroll
     for (int m = 0; m < 2 * STEPS; m++) {
         if (8 * m >= dimension) break;

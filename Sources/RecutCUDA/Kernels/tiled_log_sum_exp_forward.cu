@@ -4,6 +4,7 @@
 // rowsPerGroup that share one row of columns (group g reads ids row g); a column whose id
 // is 0 or, for negatives, equals the row's target is excluded.
 #include "fused_tiles.cuh"
+#include "fused_row_blocks.cuh"
 #include "fused_tiles_bf16.cuh"
 
 // Parallel layout: block (x, y, z) owns row tile x of group y and the column tiles of split
@@ -115,56 +116,20 @@ __device__ __forceinline__ void tiled_partials_bf16(float *partialMaxima, float 
     __shared__ __align__(16) typename FusedSweepTile<STEPS>::Row sweepTiles[2][FUSED_TILE];
     __shared__ int fixedRows[FUSED_TILE], sweepRows[FUSED_TILE];
     __shared__ float sweepShifts[FUSED_TILE];
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
-    long long groupFirst = (long long)blockIdx.y * rowsPerGroup;
-    long long groupEnd = min(groupFirst + rowsPerGroup, (long long)rows);
-    long long rowStart = groupFirst + (long long)blockIdx.x * FUSED_TILE;
-    FusedColumns cols = {ids, (long long)blockIdx.y * columns, columns, tableRows, logQ, logQMode, logNegatives};
-    if (threadIdx.x < FUSED_TILE) {
-        long long row = rowStart + threadIdx.x;
-        fixedRows[threadIdx.x] = row < groupEnd ? (int)row : -1;
-    }
-    __syncthreads();
     unsigned fragments[STEPS][4];
-    fused_fixed_fragments<STEPS>(fragments, hidden, fixedRows, dimension);
-    int myRows[2] = {fixedRows[16 * warp + g], fixedRows[16 * warp + g + 8]};
-    int myTargets[2] = {myRows[0] >= 0 ? targets[myRows[0]] : 0, myRows[1] >= 0 ? targets[myRows[1]] : 0};
+    int myRows[2], myTargets[2];
+    fused_own_rows<STEPS>(fixedRows, fragments, myRows, myTargets, hidden, targets, rows, rowsPerGroup, dimension);
     float maxima[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY}, sums[2] = {0.0f, 0.0f};
     int tileCount = (columns + FUSED_TILE - 1) / FUSED_TILE;
     int firstTile = blockIdx.z * columnTilesPerSplit, endTile = min(firstTile + columnTilesPerSplit, tileCount);
-    FusedCopyPlan plan = fused_copy_plan(dimension);
-    unsigned sweepAddress = fused_shared_address(sweepTiles), bufferBytes = sizeof(sweepTiles[0]);
-    // Two buffers: the copies of tile + 1 run while tile is scored.
-    // Column tile `tile` into the buffer at `address`: the full catalog's columns are the
-    // consecutive table rows 1 + j.
-    auto copyTile = [&](int tile, unsigned address) {
-        int j0 = tile * FUSED_TILE;
-        if (ids)
-            fused_copy_sweep<STEPS>(address, table, [&](int i) { return fused_column_id(cols, j0 + i); }, dimension,
-                                    plan);
-        else
-            fused_copy_consecutive<STEPS>(address, table, 1 + j0, min(FUSED_TILE, columns - j0), dimension, plan);
-    };
-    if (firstTile < endTile) copyTile(firstTile, sweepAddress);
-    fused_commit();
+    FusedColumnSweep<STEPS> sweep =
+        fused_column_sweep<STEPS>(sweepTiles, sweepRows, sweepShifts, table, ids, logQ, logQMode, logNegatives,
+                                  columns, tableRows, dimension, firstTile, endTile);
+    sweep.start(firstTile);
     for (int tile = firstTile; tile < endTile; tile++) {
-        int j0 = tile * FUSED_TILE, buffer = (tile - firstTile) & 1;
-        __syncthreads();
-        if (tile + 1 < endTile) copyTile(tile + 1, sweepAddress + (buffer ^ 1) * bufferBytes);
-        fused_commit();
-        if (threadIdx.x < FUSED_TILE) {
-            int id = fused_column_id(cols, j0 + threadIdx.x);
-            sweepRows[threadIdx.x] = id;
-            sweepShifts[threadIdx.x] =
-                id >= 0 ? FUSED_LOG2E * fused_column_shift(cols, j0 + threadIdx.x, id) : FUSED_POSITIVE_INFINITY;
-        }
-        fused_wait_previous();
-        __syncthreads();
-        float logits[8][4];
-        fused_mma_logits<STEPS>(logits, fragments, sweepTiles[buffer], dimension);
-        float shifts[16];
-#pragma unroll
-        for (int k = 0; k < 16; k++) shifts[k] = sweepShifts[fused_sweep_entry(k)];
+        float logits[8][4], shifts[16];
+        fused_mma_logits<STEPS>(logits, fragments, sweep.arrive(tile, (tile - firstTile) & 1), dimension);
+        sweep.threadShifts(shifts);
 #pragma unroll
         for (int half = 0; half < 2; half++) {
             float z[16];
@@ -178,6 +143,7 @@ __device__ __forceinline__ void tiled_partials_bf16(float *partialMaxima, float 
             fused_online_add(maxima[half], sums[half], z);
         }
     }
+    int t = threadIdx.x & 3;
 #pragma unroll
     for (int half = 0; half < 2; half++) {
         maxima[half] *= FUSED_LN2;
