@@ -8,20 +8,19 @@
 public final class FusedCrossEntropyLoss: TrainingLoss {
     public let name = "cce"
     public let usesNegatives = false
-    /// Whether softmax weights below `GradientFilter.threshold(for:)` of the operands' dtype
-    /// are dropped from the gradients.
-    public let gradientFiltering: Bool
-    private let backend: any FusedLossBackend
-    private var rowVectors = FusedRowVectors()
+    private var passes: FusedLossPasses
 
     /// A fused full-softmax loss running on `backend`, filtering gradients unless told not to.
     public init(backend: any FusedLossBackend, gradientFiltering: Bool = true) {
-        self.backend = backend
-        self.gradientFiltering = gradientFiltering
+        passes = FusedLossPasses(backend: backend, gradientFiltering: gradientFiltering)
     }
 
+    /// Whether softmax weights below `GradientFilter.threshold(for:)` of the operands' dtype
+    /// are dropped from the gradients.
+    public var gradientFiltering: Bool { passes.gradientFiltering }
+
     /// The number of backend tensor elements this loss keeps between calls (O(N)).
-    public var scratchElementCount: Int { rowVectors.elementCount }
+    public var scratchElementCount: Int { passes.scratchElementCount }
 
     /// Ignores `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
@@ -29,25 +28,17 @@ public final class FusedCrossEntropyLoss: TrainingLoss {
                                 targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
         let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
                               itemTableGradient: itemTableGradient, targets: targets, positions: positions)
-        let n = sizes.positions, d = sizes.dimension, c = sizes.itemCount
-        let dH = hiddenGradient.view(offset: 0, shape: [n, d])
-        let targetCount = backend.countNonzero(targets, count: n)
-        guard targetCount > 0 else {
-            backend.fill(dH, with: 0)
-            return 0
+        let backend = passes.backend, n = sizes.positions, d = sizes.dimension, c = sizes.itemCount
+        return passes.run(sizes, hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
+                          targets: targets) { vectors in
+            backend.fullLogSumExpForward(vectors.logSumExp, losses: vectors.losses,
+                                         positiveLogits: vectors.positiveLogits, hidden: hidden, table: itemTable,
+                                         targets: targets, rows: n, itemCount: c, dimension: d)
+        } backward: { vectors, dH, gradientScale, filterThreshold in
+            backend.fullLogSumExpBackward(hiddenGradient: dH, tableGradient: itemTableGradient,
+                                          logSumExp: vectors.logSumExp, hidden: hidden, table: itemTable,
+                                          targets: targets, rows: n, itemCount: c, dimension: d,
+                                          gradientScale: gradientScale, filterThreshold: filterThreshold)
         }
-        let vectors = rowVectors.views(rows: n, dtype: sizes.rowDType, on: backend)
-        backend.gatheredDotForward(vectors.positiveLogits, hidden: hidden, table: itemTable, ids: targets,
-                                   rows: n, idsPerRow: 1, dimension: d)
-        backend.fullLogSumExpForward(vectors.logSumExp, losses: vectors.losses, positiveLogits: vectors.positiveLogits,
-                                     hidden: hidden, table: itemTable, targets: targets,
-                                     rows: n, itemCount: c, dimension: d)
-        let loss = backend.sum(vectors.losses, count: n) / Double(targetCount)
-        backend.fullLogSumExpBackward(hiddenGradient: dH, tableGradient: itemTableGradient,
-                                      logSumExp: vectors.logSumExp, hidden: hidden, table: itemTable, targets: targets,
-                                      rows: n, itemCount: c, dimension: d,
-                                      gradientScale: 1 / Double(targetCount),
-                                      filterThreshold: gradientFiltering ? GradientFilter.threshold(for: hidden.dtype) : 0)
-        return loss
     }
 }
