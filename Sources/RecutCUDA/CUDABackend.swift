@@ -27,6 +27,12 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     private let staging: PinnedStaging
     /// Recorded on the copy stream by `awaitStagedWrites`, for the compute stream to wait on.
     let stagedCopies: UnsafeMutableRawPointer
+    /// The bytes of table rows and their float32 gradient rows that one id range of the
+    /// per-position `cce-` backward touches (see `perPositionIDRanges`). Each range reads all
+    /// ids again, so this trades dE updates that hit L2 against id scans: on an H100 (50 MB
+    /// L2), with 1M items and d=64 in bf16, 6 ranges (this size) beat 3 and 12 with filtering
+    /// on and off alike (BENCHMARKS.md).
+    public var perPositionSliceBytes = 64 << 20
 
     /// Opens GPU `ordinal` and loads NVRTC and cuBLASLt; kernels compile lazily into `cacheDirectory`.
     public init(ordinal: Int = 0, cacheDirectory: URL = KernelCache.defaultDirectory()) throws(CUDAError) {

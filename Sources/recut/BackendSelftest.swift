@@ -1,6 +1,7 @@
 import Foundation
 import RecutCore
 import RecutCPU
+import RecutCUDA
 import RecutData
 
 /// One line of the selftest table.
@@ -138,6 +139,7 @@ final class BackendSelftest {
                 checkFusedLosses(fusedSubject)
                 checkBFloat16FusedPasses(fusedSubject)
             }
+            if let cuda = subject as? CUDABackend { checkPerPositionIDRanges(cuda) }
             checkTrainingStep(lossSubject, precision: .float32)
             checkTrainingStep(lossSubject, precision: .bfloat16)
         }

@@ -151,12 +151,13 @@ extension BackendSelftest {
     }
 
     /// The forward and backward passes of `cce-` (sampled negatives) or `cce` (the full
-    /// catalog), with filtering at `filterDType`'s threshold when `filtering`.
-    private func checkLogSumExpPasses(_ fusedSubject: any FusedLossBackend, _ inputs: LossInputs, filtering: Bool,
-                                      filterDType: DType) {
+    /// catalog), with filtering at `filterDType`'s threshold when `filtering`; `note` ends the
+    /// check names.
+    func checkLogSumExpPasses(_ fusedSubject: any FusedLossBackend, _ inputs: LossInputs, filtering: Bool,
+                              filterDType: DType, note: String = "") {
         let sizes = inputs.sizes, threshold = Self.threshold(for: inputs.dtype)
         let name = Self.name(inputs.fusedLoss, inputs.dtype)
-        let label = inputs.label(filtering: filtering) + " d=\(sizes.dimension)"
+        let label = inputs.label(filtering: filtering) + " d=\(sizes.dimension)" + note
         let positive = positivePair(inputs)
         let logSumExp = poisoned([sizes.rows]), losses = poisoned([sizes.rows])
         for (backend, side) in [(fusedSubject, Side.subject), (reference as any FusedLossBackend, Side.reference)] {

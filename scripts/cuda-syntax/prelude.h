@@ -38,6 +38,8 @@ __device__ unsigned short atomicCAS(unsigned short *address, unsigned short comp
 __device__ unsigned long long atomicCAS(unsigned long long *address, unsigned long long compare, unsigned long long value);
 __device__ unsigned __ballot_sync(unsigned mask, int predicate);
 __device__ int __any_sync(unsigned mask, int predicate);
+__device__ int __ffs(unsigned value);
+__device__ int __ldcs(const int *address);
 __device__ double __shfl_xor_sync(unsigned mask, double value, int laneMask, int width = 32);
 __device__ long long __shfl_xor_sync(unsigned mask, long long value, int laneMask, int width = 32);
 struct __align__(16) float4 { float x, y, z, w; };

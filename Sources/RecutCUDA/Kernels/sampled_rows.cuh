@@ -41,6 +41,22 @@ __device__ __forceinline__ float sampled_partial_dot(float4 loaded[SAMPLED_ROW_V
     return dot;
 }
 
+// Hands a warp's pending negatives to its four groups of 8 lanes, up to 4 at a time: `pending`
+// (the same on every lane) marks the lanes of a 32-slot window whose negative counts. Returns
+// the window lane whose negative this lane's group scores next (-1 when fewer than 4 remain)
+// and clears the ones handed out.
+__device__ __forceinline__ int sampled_next_negative(unsigned &pending, int group) {
+    int mine = -1;
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        if (pending == 0u) break;
+        int source = __ffs(pending) - 1;
+        pending &= pending - 1u;
+        if (j == group) mine = source;
+    }
+    return mine;
+}
+
 // *address += value for 4 consecutive floats (16-byte aligned): one vector reduction on
 // sm_90, four scalar atomics before.
 __device__ __forceinline__ void sampled_atomic_add4(float *address, float4 value) {

@@ -33,7 +33,8 @@ extension CUDABackend {
 
     /// The table gradient is summed with float atomics (16-byte vector reductions on sm_90),
     /// so the order of additions varies between runs. The hidden gradient has the hidden
-    /// states' dtype (float32 or bfloat16); the table gradient is float32.
+    /// states' dtype (float32 or bfloat16); the table gradient is float32. Per-position
+    /// negatives are swept in id ranges (`perPositionIDRanges`), one after another.
     public func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
                                          logSumExp: Tensor, positiveLogits: Tensor,
                                          hidden: Tensor, table: Tensor, targets: Tensor,
@@ -63,13 +64,31 @@ extension CUDABackend {
                                 rows: rows, idsPerRow: 1, dimension: dimension)
             return
         }
-        launch(hidden.dtype == .bfloat16 ? .sampledLogSumExpBackwardBFloat16 : .sampledLogSumExpBackward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
-               [.address(hiddenGradient.address), .address(tableGradient.address), .address(logSumExp.address),
+        // dH is summed over the id ranges in float32: in place for float32 hidden states, else
+        // in a scratch vector converted at the end.
+        let tableRows = table.count / dimension
+        let dH = hiddenGradient.view(offset: 0, shape: [rows * dimension])
+        let sums = hidden.dtype == .float32 ? dH : allocateTensor(shape: [rows * dimension], dtype: .float32)
+        fill(sums, with: 0)
+        let ranges = perPositionIDRanges(tableRows: tableRows, dimension: dimension, operand: hidden.dtype)
+        launch(hidden.dtype == .bfloat16 ? .sampledLogSumExpBackwardBFloat16 : .sampledLogSumExpBackward,
+               grid: ((rows + 7) / 8, ranges, 1), block: (256, 1, 1),
+               [.address(sums.address), .address(tableGradient.address), .address(logSumExp.address),
                 .address(positiveLogits.address), .address(hidden.address), .address(table.address),
                 .address(targets.address), .address(negativeIDs.address)] + logQArguments
                 + [.int32(Int32(rows)), .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)),
-                   .int32(Int32(dimension)), .int64(table.count / dimension),
-                   .float(Float(gradientScale)), .float(Float(filterThreshold))])
+                   .int32(Int32(dimension)), .int64(tableRows),
+                   .float(Float(gradientScale)), .float(Float(filterThreshold)),
+                   .int64((tableRows + ranges - 1) / ranges)])
+        if hidden.dtype != .float32 { copy(dH, from: sums) }
+    }
+
+    /// How many id ranges the per-position backward sweeps one after another: enough that one
+    /// range's rows of the table and of its float32 gradient fit `perPositionSliceBytes`, so
+    /// that their random updates stay in L2.
+    public func perPositionIDRanges(tableRows: Int, dimension: Int, operand: DType) -> Int {
+        let bytes = tableRows * dimension * (operand.byteSize + 4)
+        return max(1, (bytes + perPositionSliceBytes - 1) / perPositionSliceBytes)
     }
 
     /// The tile groups of negatives shared by at least `tiledRowsPerNegativeRow` rows; nil
