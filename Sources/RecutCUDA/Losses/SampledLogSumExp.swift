@@ -87,8 +87,14 @@ extension CUDABackend {
     /// range's rows of the table and of its float32 gradient fit `perPositionSliceBytes`, so
     /// that their random updates stay in L2.
     public func perPositionIDRanges(tableRows: Int, dimension: Int, operand: DType) -> Int {
+        Self.idRanges(tableRows: tableRows, dimension: dimension, operand: operand, sliceBytes: perPositionSliceBytes)
+    }
+
+    /// The fewest ranges whose table rows (of `operand`) and float32 gradient rows each fit
+    /// `sliceBytes`; at least one.
+    static func idRanges(tableRows: Int, dimension: Int, operand: DType, sliceBytes: Int) -> Int {
         let bytes = tableRows * dimension * (operand.byteSize + 4)
-        return max(1, (bytes + perPositionSliceBytes - 1) / perPositionSliceBytes)
+        return max(1, (bytes + sliceBytes - 1) / sliceBytes)
     }
 
     /// The tile groups of negatives shared by at least `tiledRowsPerNegativeRow` rows; nil
