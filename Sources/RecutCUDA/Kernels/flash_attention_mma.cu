@@ -37,6 +37,34 @@ __device__ __forceinline__ void mma_copy_rows(unsigned short (*tile)[MMA_STRIDE]
     }
 }
 
+// The key tiles of a sequence through two shared buffers: keys and values of rows
+// 64 keyTile...64 keyTile + 63 (zeros past `length`) from base + dimension and base + 2 dimension.
+// Queues key tile 0 into buffer 0.
+__device__ __forceinline__ void mma_first_key_tile(unsigned short (*keys)[MMA_TILE][MMA_STRIDE],
+                                                   unsigned short (*values)[MMA_TILE][MMA_STRIDE], const bf16 *base,
+                                                   long long stride, int dimension, int length) {
+    mma_copy_rows(keys[0], base + dimension, stride, 0, length);
+    mma_copy_rows(values[0], base + 2 * dimension, stride, 0, length);
+    fused_commit();
+}
+
+// Waits until key tile keyTile is in buffer keyTile & 1, after queuing tile keyTile + 1 into the
+// other buffer when keyTile < lastTile (once every warp is done with that buffer).
+__device__ __forceinline__ void mma_next_key_tile(unsigned short (*keys)[MMA_TILE][MMA_STRIDE],
+                                                  unsigned short (*values)[MMA_TILE][MMA_STRIDE], const bf16 *base,
+                                                  long long stride, int dimension, int length, int keyTile,
+                                                  int lastTile) {
+    int buffer = keyTile & 1, nextKey = (keyTile + 1) * MMA_TILE;
+    __syncthreads();
+    if (keyTile < lastTile) {
+        mma_copy_rows(keys[buffer ^ 1], base + dimension, stride, nextKey, length);
+        mma_copy_rows(values[buffer ^ 1], base + 2 * dimension, stride, nextKey, length);
+    }
+    fused_commit();
+    fused_wait_previous();
+    __syncthreads();
+}
+
 // The A fragments of this warp's rows top + g and top + g + 8 over the head (k-steps of 16
 // dimensions), read from global memory; zeros for rows at or past `length`.
 __device__ __forceinline__ void mma_row_fragments(unsigned a[MMA_HEAD / 16][4], const bf16 *source, long long stride,
@@ -98,20 +126,10 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_fo
     for (int m = 0; m < 8; m++)
 #pragma unroll
         for (int e = 0; e < 4; e++) out[m][e] = 0.0f;
-    mma_copy_rows(keys[0], base + dimension, stride, 0, length);
-    mma_copy_rows(values[0], base + 2 * dimension, stride, 0, length);
-    fused_commit();
+    mma_first_key_tile(keys, values, base, stride, dimension, length);
     for (int keyTile = 0; keyTile <= tile; keyTile++) {
         int buffer = keyTile & 1, firstKey = keyTile * MMA_TILE;
-        // Every warp is done with the other buffer (tile keyTile - 1) before it refills.
-        __syncthreads();
-        if (keyTile < tile) {
-            mma_copy_rows(keys[buffer ^ 1], base + dimension, stride, firstKey + MMA_TILE, length);
-            mma_copy_rows(values[buffer ^ 1], base + 2 * dimension, stride, firstKey + MMA_TILE, length);
-        }
-        fused_commit();
-        fused_wait_previous();
-        __syncthreads();
+        mma_next_key_tile(keys, values, base, stride, dimension, length, keyTile, tile);
         float s[8][4];
         fused_mma_logits<MMA_STEPS>(s, queries, keys[buffer], MMA_HEAD);
         float tileMaximum[2] = {RECUT_NEGATIVE_INFINITY, RECUT_NEGATIVE_INFINITY};
@@ -210,19 +228,10 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_mma_ba
     for (int pass = 0; pass < 2; pass++) {
         // Every warp is done with the previous pass's buffers before they refill.
         __syncthreads();
-        mma_copy_rows(keys[0], base + dimension, stride, 0, length);
-        mma_copy_rows(values[0], base + 2 * dimension, stride, 0, length);
-        fused_commit();
+        mma_first_key_tile(keys, values, base, stride, dimension, length);
         for (int keyTile = 0; keyTile <= tile; keyTile++) {
             int buffer = keyTile & 1, firstKey = keyTile * MMA_TILE;
-            __syncthreads();
-            if (keyTile < tile) {
-                mma_copy_rows(keys[buffer ^ 1], base + dimension, stride, firstKey + MMA_TILE, length);
-                mma_copy_rows(values[buffer ^ 1], base + 2 * dimension, stride, firstKey + MMA_TILE, length);
-            }
-            fused_commit();
-            fused_wait_previous();
-            __syncthreads();
+            mma_next_key_tile(keys, values, base, stride, dimension, length, keyTile, tile);
             float s[8][4], dot[8][4];
             fused_mma_logits<MMA_STEPS>(s, queries, keys[buffer], MMA_HEAD);
             fused_mma_logits<MMA_STEPS>(dot, gradients, values[buffer], MMA_HEAD);
