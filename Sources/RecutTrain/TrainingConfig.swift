@@ -65,16 +65,14 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Calibration t of gBCE (0 is plain BCE, 1 fully calibrated).
     public var gbceT = 0.75
     /// Skip softmax weights below the precision's resolution in the backward pass of the fused
-    /// losses (`cce`, `cce-`), as Cut Cross-Entropy does; nil (auto): on for `cce`, off for `cce-`.
-    ///
-    /// On ML-100K at bf16, filtering cost `cce-` (K=256) 0.004 test NDCG@10 over three seeds
-    /// and stopped it ~40 epochs earlier, while `cce` was unaffected (BENCHMARKS.md): sampled
-    /// softmax weights sit near 1/K, close to bf16's threshold 2^-12, so filtering drops much of
-    /// the negatives' gradient there.
+    /// losses (`cce`, `cce-`), as Cut Cross-Entropy does; nil (auto): on for `cce`, off for `cce-`
+    /// (`GradientFilter.isOnByDefault`).
     public var gradientFiltering: Bool?
 
     /// Whether the fused loss filters gradients: `gradientFiltering`, else on for `cce` only.
-    public var resolvedGradientFiltering: Bool { gradientFiltering ?? (loss == .fusedCrossEntropy) }
+    public var resolvedGradientFiltering: Bool {
+        gradientFiltering ?? GradientFilter.isOnByDefault(sampledNegatives: loss != .fusedCrossEntropy)
+    }
 
     // MARK: Model
 

@@ -66,7 +66,9 @@ struct StepBenchCommand: ParsableCommand {
     var filtering: LossBenchCommand.Switch?
 
     /// The filter setting the step runs with: the option, else training's default.
-    var resolvedFiltering: LossBenchCommand.Switch { filtering ?? (loss == .fused ? .on : .off) }
+    var resolvedFiltering: LossBenchCommand.Switch {
+        filtering ?? (GradientFilter.isOnByDefault(sampledNegatives: loss != .fused) ? .on : .off)
+    }
 
     @Option(help: "Arithmetic: fp32 or bf16 (bfloat16 activations, float32 master weights); default: the device's preference.")
     var precision: Precision?
