@@ -225,6 +225,12 @@ __device__ __forceinline__ float fused_row_maximum(const float x[8][4], int half
     return top;
 }
 
+// The bit of fused_bf16_weights' targetMask for the thread's sweeping entry k (fused_sweep_entry)
+// and fixed entry g (half 0) or g + 8 (half 1): bit 4n + e for w[n][e].
+__device__ __forceinline__ unsigned fused_target_bit(int k, int half) {
+    return 1u << (4 * (k >> 1) + 2 * half + (k & 1));
+}
+
 // Turns a warp's 16 x 64 logits into softmax weights in place: p = 2^(log2(e) logit - offsets[k]
 // - rowOffsets[half]) (offsets +inf for missing columns, rowOffsets +inf for padding rows), then
 // for the full catalog p - 1 at the row's target, for sampled negatives 0 at the row's target

@@ -191,7 +191,7 @@ __device__ __forceinline__ void tiled_hidden_gradient(bf16 *hiddenGradient, cons
 #pragma unroll
             for (int half = 0; half < 2; half++) {
                 bool isTarget = ids ? sweepRows[s] == myTargets[half] : j0 + s + 1 == myTargets[half];
-                if (isTarget) targetMask |= 1u << (4 * (k >> 1) + 2 * half + (k & 1));
+                if (isTarget) targetMask |= fused_target_bit(k, half);
             }
         }
         fused_bf16_weights(w, shifts, myLogSumExp2, targetMask, ids != nullptr, threshold);
@@ -312,7 +312,7 @@ __device__ __forceinline__ void tiled_table_gradient(float *tableGradient, const
         for (int k = 0; k < 16; k++)
 #pragma unroll
             for (int half = 0; half < 2; half++)
-                if (myIDs[half] == rowTargets[k]) targetMask |= 1u << (4 * (k >> 1) + 2 * half + (k & 1));
+                if (myIDs[half] == rowTargets[k]) targetMask |= fused_target_bit(k, half);
         fused_bf16_weights(w, rowShifts, myShifts2, targetMask, ids != nullptr, threshold);
         fused_mma_weighted_sum<STEPS>(out, w, sweepTiles[buffer], dimension);
     }
