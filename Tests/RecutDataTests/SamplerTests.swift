@@ -152,3 +152,24 @@ private func chiSquare(_ ids: [Int32], weights: [Int]) -> Double {
     #expect(value == again.next())
     #expect(value != otherStream.next() && value != otherSeed.next())
 }
+
+@Test func philoxMatchesTheRandom123KnownAnswers() {
+    #expect(Philox.block(0, 0, 0, 0, key: 0, 0) == (0x6627_E8D5, 0xE169_C58D, 0xBC57_AC4C, 0x9B00_DBD8))
+    #expect(Philox.block(.max, .max, .max, .max, key: .max, .max) == (0x408F_276D, 0x41C8_3B0E, 0xA20B_C7C6, 0x6D54_51FD))
+    #expect(Philox.block(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344, key: 0xA409_3822, 0x299F_31D0)
+        == (0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
+}
+
+@Test func drawsArePureFunctionsOfTheirCoordinates() throws {
+    for distribution in [SamplingDistribution.uniform, .popularity(counts: [0, 3, 1, 0, 7, 2])] {
+        let sampler = try NegativeSampler(catalogSize: 5, distribution: distribution, seed: 0xDEAD_BEEF_0123)
+        let negatives = sampler.sample(count: 9, granularity: .perPosition, for: smallBatch, collisions: .keep, step: 7)
+        for group in 0..<8 {
+            for slot in 0..<9 {
+                #expect(negatives.ids[group * 9 + slot] == sampler.draw(group: group, slot: slot, step: 7))
+            }
+        }
+        #expect(sampler.draw(group: 1, slot: 2, step: 7, attempt: 1) != sampler.draw(group: 1, slot: 2, step: 7)
+            || sampler.draw(group: 1, slot: 3, step: 7, attempt: 1) != sampler.draw(group: 1, slot: 3, step: 7))
+    }
+}

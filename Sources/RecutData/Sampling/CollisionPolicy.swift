@@ -4,8 +4,9 @@ public enum CollisionPolicy: String, Sendable, Hashable, Codable, CaseIterable {
     case keep
     /// Draw again until the negative differs from the targets it is compared with: the position's
     /// target (per position), or every target of the row (per sequence) or batch (per batch).
-    /// Draws are kept as they come when those targets hold nearly all of the sampling mass
-    /// (more than 99.9%), where redrawing would take too long; use `.mask` for such catalogs.
+    /// After `NegativeSampler.maximumAttempts` draws that all hit a target the first is kept
+    /// (where the targets hold nearly all of the sampling mass); the loss still skips a
+    /// negative equal to the position's own target.
     case resample
     /// Keep the draws and return `valid` flags [N, K], false where a negative equals the target
     /// of the position, for the loss to drop those logits.

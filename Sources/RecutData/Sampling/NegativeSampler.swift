@@ -2,39 +2,45 @@ import Foundation
 
 /// Draws negative items for training batches, reproducibly, from a uniform or popularity distribution.
 ///
-/// Items come from 1...C, never the padding id 0. The draws for a given `step` depend only on
-/// (seed, step), not on what was drawn before, so a resumed run gets the same negatives.
+/// Items come from 1...C, never the padding id 0. Every draw is counter-based: the item of
+/// slot k of group g at step s (attempt a) is a pure function of (seed, s, g, k, a) through
+/// ``Philox``, so a resumed run gets the same negatives, and a GPU kernel (Kernels/negative_draws.cuh)
+/// draws the very same ids, in any order, or regenerates them instead of storing them.
 /// ``logProbability(of:)`` gives log q(item) for the sampled-softmax log-q correction.
 public struct NegativeSampler: Sendable {
     /// Number of real items C.
     public let catalogSize: Int
-    /// Seed of every step's stream.
+    /// The generator's key.
     public let seed: UInt64
-    /// Alias table of the popularity distribution; empty for uniform.
-    private let aliasEntries: [AliasTable.Entry]
+    /// The alias table of the popularity distribution as integers, empty for uniform: a draw
+    /// picks slot s from one word and keeps item s + 1 when a second word is below
+    /// `aliasThresholds[s]`, else takes `aliases[s]`.
+    public let aliasThresholds: [UInt32]
+    /// The item each slot falls back to (its own item where the slot always keeps it).
+    public let aliases: [Int32]
     /// log q of items 0...C for the popularity distribution; empty for uniform.
     private let popularityLogProbabilities: [Float]
-    /// The item when only one has a positive probability: resampling can never avoid it.
-    private let onlyItem: Int32?
 
-    /// Redrawing for a row or batch stops being worth it when its targets leave less mass than this.
-    static let minimumRemainingMass = 1e-3
+    /// How many times `.resample` draws a slot before keeping its first draw: the loss skips a
+    /// negative equal to the position's target anyway, and a cap keeps a pure function cheap
+    /// when the targets hold most of the sampling mass.
+    public static let maximumAttempts = 256
 
     /// A sampler over items 1...`catalogSize`.
     ///
     /// Throws `.invalidOption` for an empty catalog, or popularity counts that are not C + 1
     /// non-negative numbers with a positive sum over 1...C.
     public init(catalogSize: Int, distribution: SamplingDistribution, seed: UInt64) throws {
-        guard catalogSize > 0 else {
-            throw DataError.invalidOption("negative sampling needs at least one item, got a catalog of \(catalogSize)")
+        guard catalogSize > 0 && catalogSize < Int(Int32.max) else {
+            throw DataError.invalidOption("negative sampling needs 1...\(Int32.max - 1) items, got a catalog of \(catalogSize)")
         }
         self.catalogSize = catalogSize
         self.seed = seed
         switch distribution {
         case .uniform:
-            aliasEntries = []
+            aliasThresholds = []
+            aliases = []
             popularityLogProbabilities = []
-            onlyItem = catalogSize == 1 ? 1 : nil
         case .popularity(let counts):
             guard counts.count == catalogSize + 1 else {
                 throw DataError.invalidOption(
@@ -51,13 +57,44 @@ public struct NegativeSampler: Sendable {
             guard let table = AliasTable(weights: itemCounts) else {
                 throw DataError.invalidOption("popularity counts too large (total \(total)); scale them down")
             }
-            aliasEntries = table.entries
+            // A slot that always keeps its item has itself as alias, so the threshold's one
+            // missing value (2^32) cannot change the draw.
+            aliasThresholds = table.entries.map { UInt32(min($0.acceptance * 4_294_967_296, 4_294_967_295)) }
+            aliases = table.entries.map(\.alias)
             popularityLogProbabilities = counts.indices.map { item in
                 item == 0 ? -.infinity : Float(log(Double(counts[item]) / Double(total)))
             }
-            let positive = itemCounts.indices.filter { counts[$0] > 0 }
-            onlyItem = positive.count == 1 ? Int32(positive[0]) : nil
         }
+    }
+
+    /// Whether draws follow the popularity distribution (an alias table) rather than the uniform one.
+    public var isPopularity: Bool { !aliasThresholds.isEmpty }
+
+    /// Draws served by one Philox block: four uniform draws (a word each), two popularity
+    /// draws (a slot word and an acceptance word each).
+    public var drawsPerBlock: Int { isPopularity ? 2 : 4 }
+
+    /// The item of draw `slot` of `group` at `step`, attempt `attempt` (0, then 1, 2, ... when
+    /// resampling): Philox of counter (slot / drawsPerBlock, group, step, attempt) under the seed.
+    @inline(__always)
+    public func draw(group: Int, slot: Int, step: Int, attempt: Int = 0) -> Int32 {
+        let perBlock = drawsPerBlock
+        let words = Philox.block(UInt32(truncatingIfNeeded: slot / perBlock), UInt32(truncatingIfNeeded: group),
+                                 UInt32(truncatingIfNeeded: step), UInt32(truncatingIfNeeded: attempt),
+                                 key: UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
+        let n = UInt32(catalogSize)
+        if !isPopularity {
+            let word = switch slot % 4 {
+            case 0: words.0
+            case 1: words.1
+            case 2: words.2
+            default: words.3
+            }
+            return Int32(Philox.scaled(word, below: n)) + 1
+        }
+        let (slotWord, acceptanceWord) = slot % 2 == 0 ? (words.0, words.1) : (words.2, words.3)
+        let aliasSlot = Int(Philox.scaled(slotWord, below: n))
+        return acceptanceWord < aliasThresholds[aliasSlot] ? Int32(aliasSlot + 1) : aliases[aliasSlot]
     }
 
     /// log q(item): the log probability of drawing `item`; -infinity for 0 and never-drawn items.
@@ -74,17 +111,17 @@ public struct NegativeSampler: Sendable {
         return [-.infinity] + [Float](repeating: -Float(log(Double(catalogSize))), count: catalogSize)
     }
 
-    /// Draws K = `count` negatives for each group of positions of `batch` that `granularity` names.
+    /// Draws K = `count` negatives for each group of positions of `batch` that `granularity` names:
+    /// group g's slot k is ``draw(group:slot:step:attempt:)`` of (g, k, `step`).
     ///
-    /// The draws depend only on (seed, `step`), the batch targets and the arguments. Padding
-    /// positions get negatives too, so that shapes do not depend on the data. Groups are drawn
-    /// in chunks on all cores, each chunk from its own stream of the step's seed; the chunks
-    /// depend on the sizes only, so the draws are the same on every machine.
+    /// Groups are the positions (per position), the rows (per sequence) or the one batch (per
+    /// batch). Padding positions get negatives too, so that shapes do not depend on the data.
+    /// With `.resample`, a draw equal to a target of its group is drawn again with the next
+    /// attempt, up to ``maximumAttempts``, after which the first draw is kept.
     public func sample(count: Int, granularity: NegativeGranularity, for batch: TrainingBatch,
                        collisions: CollisionPolicy, step: Int) -> Negatives {
         precondition(count > 0, "the number of negatives must be positive")
-        var stepStream = SplitMix64(seed: seed, stream: UInt64(bitPattern: Int64(step)))
-        let stepSeed = stepStream.next()
+        precondition(step >= 0 && step <= Int(UInt32.max), "step \(step) is outside the generator's 32-bit counter")
         let shape: [Int]
         let groupSize: Int
         switch granularity {
@@ -95,24 +132,30 @@ public struct NegativeSampler: Sendable {
         let groups = shape.count == 1 ? 1 : shape[0]
         var ids = [Int32](repeating: 0, count: groups * count)
         let chunks = max(1, min(Self.maximumChunks, groups * count / Self.minimumChunkDraws, groups))
-        aliasEntries.withUnsafeBufferPointer { entries in
-            ids.withUnsafeMutableBufferPointer { ids in
-                // The chunks write disjoint groups of `ids`, which Sendable cannot express.
-                nonisolated(unsafe) let ids = ids, entries = entries
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    var generator = SplitMix64(seed: stepSeed, stream: UInt64(chunk))
-                    let draw = ItemDraw(catalogSize: catalogSize, entries: entries)
-                    var excluded: [Int32] = []
-                    for group in (groups * chunk / chunks)..<(groups * (chunk + 1) / chunks) {
-                        let targets = batch.targets[(group * groupSize)..<min((group + 1) * groupSize, batch.targets.count)]
-                        excluded.removeAll(keepingCapacity: true)
-                        if collisions == .resample { collectAvoidable(targets, into: &excluded) }
-                        excluded.withUnsafeBufferPointer { excluded in
-                            for slot in (group * count)..<((group + 1) * count) {
-                                var item = draw(&generator)
-                                while Self.contains(excluded, item) { item = draw(&generator) }
-                                ids[slot] = item
+        ids.withUnsafeMutableBufferPointer { ids in
+            // The chunks write disjoint groups of `ids`, which Sendable cannot express.
+            nonisolated(unsafe) let ids = ids
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var excluded: [Int32] = []
+                for group in (groups * chunk / chunks)..<(groups * (chunk + 1) / chunks) {
+                    excluded.removeAll(keepingCapacity: true)
+                    if collisions == .resample {
+                        Self.collectTargets(batch.targets[(group * groupSize)..<min((group + 1) * groupSize, batch.targets.count)],
+                                            into: &excluded)
+                    }
+                    excluded.withUnsafeBufferPointer { excluded in
+                        for slot in 0..<count {
+                            var item = draw(group: group, slot: slot, step: step)
+                            if Self.contains(excluded, item) {
+                                for attempt in 1..<Self.maximumAttempts {
+                                    let again = draw(group: group, slot: slot, step: step, attempt: attempt)
+                                    if !Self.contains(excluded, again) {
+                                        item = again
+                                        break
+                                    }
+                                }
                             }
+                            ids[group * count + slot] = item
                         }
                     }
                 }
@@ -122,14 +165,13 @@ public struct NegativeSampler: Sendable {
         return Negatives(ids: ids, shape: shape, granularity: granularity, valid: valid)
     }
 
-    /// Chunks of a step's draws: at most this many, each of at least `minimumChunkDraws` draws.
+    /// Chunks of a step's draws on the host: at most this many, each of at least `minimumChunkDraws` draws.
     static let maximumChunks = 16
     static let minimumChunkDraws = 1 << 15
 
-    /// Puts into `excluded` the distinct targets to redraw against, sorted; none when they
-    /// hold so much of the mass that redrawing is impractical.
-    private func collectAvoidable(_ targets: ArraySlice<Int32>, into excluded: inout [Int32]) {
-        for target in targets where target != 0 && target != onlyItem { excluded.append(target) }
+    /// Puts into `excluded` the distinct non-padding targets, sorted.
+    private static func collectTargets(_ targets: ArraySlice<Int32>, into excluded: inout [Int32]) {
+        for target in targets where target != 0 { excluded.append(target) }
         excluded.sort()
         var unique = 0
         for item in excluded where unique == 0 || excluded[unique - 1] != item {
@@ -137,11 +179,9 @@ public struct NegativeSampler: Sendable {
             unique += 1
         }
         excluded.removeLast(excluded.count - unique)
-        let excludedMass = excluded.reduce(0.0) { $0 + exp(Double(logProbability(of: $1))) }
-        if 1 - excludedMass < Self.minimumRemainingMass { excluded.removeAll(keepingCapacity: true) }
     }
 
-    /// Whether the sorted `items` contain `item` (binary search; rows hold at most B x L targets).
+    /// Whether the sorted `items` contain `item` (binary search; groups hold at most B x L targets).
     @inline(__always)
     private static func contains(_ items: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
         var low = 0, high = items.count
@@ -160,19 +200,5 @@ public struct NegativeSampler: Sendable {
             for k in 0..<count where ids[group * count + k] == target { valid[position * count + k] = false }
         }
         return valid
-    }
-}
-
-/// One draw from the sampler's distribution: uniform when there is no alias table.
-private struct ItemDraw {
-    let catalogSize: Int
-    let entries: UnsafeBufferPointer<AliasTable.Entry>
-
-    @inline(__always)
-    func callAsFunction(_ generator: inout SplitMix64) -> Int32 {
-        let slot = generator.next(below: catalogSize)
-        if entries.isEmpty { return Int32(slot + 1) }
-        let entry = entries[slot]
-        return generator.nextUnit() < entry.acceptance ? Int32(slot + 1) : entry.alias
     }
 }
