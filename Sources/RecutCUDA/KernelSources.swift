@@ -32,6 +32,7 @@ public enum KernelSources {
         source("gathered_dot.cu", PackageResources.gathered_dot_cu),
         source("layer_norm.cu", PackageResources.layer_norm_cu),
         source("loss_reductions.cu", PackageResources.loss_reductions_cu),
+        source("negative_sampling.cu", PackageResources.negative_sampling_cu),
         source("row_reductions.cu", PackageResources.row_reductions_cu),
         source("sampled_log_sum_exp_backward.cu", PackageResources.sampled_log_sum_exp_backward_cu),
         source("sampled_log_sum_exp_forward.cu", PackageResources.sampled_log_sum_exp_forward_cu),
@@ -49,6 +50,7 @@ public enum KernelSources {
         source("fused_tiles.cuh", PackageResources.fused_tiles_cuh),
         source("fused_row_blocks.cuh", PackageResources.fused_row_blocks_cuh),
         source("fused_tiles_bf16.cuh", PackageResources.fused_tiles_bf16_cuh),
+        source("negative_draws.cuh", PackageResources.negative_draws_cuh),
         source("precision.cuh", PackageResources.precision_cuh),
         source("sampled_rows.cuh", PackageResources.sampled_rows_cuh),
     ]
@@ -130,7 +132,9 @@ enum Kernel: String, CaseIterable {
     case gatheredDotBackwardBFloat16 = "gathered_dot_backward_bf16"
     case gatheredDotBackwardBFloat16FloatLogits = "gathered_dot_backward_bf16_f32_logits"
     case countNonzero = "count_nonzero_i32"
-    case sum = "sum_f32"
+    case accumulateSum = "accumulate_sum_f32"
+    case sampleNegatives = "sample_negatives"
+    case markNegativeTargets = "mark_negative_targets"
     case fullRankingReset = "full_ranking_reset"
     case fullRankingMask = "full_ranking_mask_f32"
     case fullRankingSelect = "full_ranking_select_f32"
@@ -188,7 +192,8 @@ enum Kernel: String, CaseIterable {
              .gatheredDotForwardBFloat16FloatLogits, .gatheredDotBackwardBFloat16,
              .gatheredDotBackwardBFloat16FloatLogits:
             "gathered_dot.cu"
-        case .countNonzero, .sum: "loss_reductions.cu"
+        case .countNonzero, .accumulateSum: "loss_reductions.cu"
+        case .sampleNegatives, .markNegativeTargets: "negative_sampling.cu"
         case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"
         case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"

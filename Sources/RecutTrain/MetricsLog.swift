@@ -11,22 +11,31 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var eventsPerSecond: Double
     /// Wall-clock seconds of the epoch, evaluation included.
     public var seconds: Double
+    /// Seconds of the epoch's training steps (the device's work included), nil in logs that predate it.
+    public var trainingSeconds: Double?
+    /// Seconds of the epoch's validation, nil in logs that predate it.
+    public var validationSeconds: Double?
     /// Validation metrics by name, e.g. "ndcg@10".
     public var validation: [String: Double]
 
     /// Groups one epoch's numbers.
-    public init(epoch: Int, trainLoss: Double, eventsPerSecond: Double, seconds: Double, validation: [String: Double]) {
+    public init(epoch: Int, trainLoss: Double, eventsPerSecond: Double, seconds: Double, validation: [String: Double],
+                trainingSeconds: Double? = nil, validationSeconds: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.eventsPerSecond = eventsPerSecond
         self.seconds = seconds
         self.validation = validation
+        self.trainingSeconds = trainingSeconds
+        self.validationSeconds = validationSeconds
     }
 
     enum CodingKeys: String, CodingKey {
         case epoch, seconds, validation
         case trainLoss = "train_loss"
         case eventsPerSecond = "events_per_second"
+        case trainingSeconds = "training_seconds"
+        case validationSeconds = "validation_seconds"
     }
 }
 

@@ -1,13 +1,12 @@
 import RecutCore
 
-/// Two sets of device buffers for a step's ids (inputs, targets, negatives), used in turn:
-/// while a step computes on one set, the next step's ids are copied into the other.
+/// Two sets of device buffers for a step's ids (inputs, targets), used in turn: while a step
+/// computes on one set, the next step's ids are copied into the other.
 struct StepBuffers {
     /// One step's ids on the device.
     struct Set {
         let inputIDs: Tensor
         let targetIDs: Tensor
-        let negativeIDs: Tensor
     }
 
     private let sets: [Set]
@@ -16,12 +15,11 @@ struct StepBuffers {
     /// The set the last step read.
     private(set) var lastUsed = 1
 
-    /// Buffers for `positions` ids and `negatives` negative ids per set.
-    init(backend: any Backend, positions: Int, negatives: Int) {
+    /// Buffers for `positions` ids per set.
+    init(backend: any Backend, positions: Int) {
         sets = (0..<2).map { _ in
             Set(inputIDs: backend.makeTensor(shape: [positions], dtype: .int32),
-                targetIDs: backend.makeTensor(shape: [positions], dtype: .int32),
-                negativeIDs: backend.makeTensor(shape: [max(negatives, 1)], dtype: .int32))
+                targetIDs: backend.makeTensor(shape: [positions], dtype: .int32))
         }
     }
 

@@ -2,25 +2,19 @@ import Dispatch
 import Foundation
 import RecutData
 
-/// Prepares the next step's inputs (batch assembly and negative sampling) on a background
-/// thread while the current step computes: a one-slot prefetch.
+/// Prepares the next step's inputs (batch assembly) on a background thread while the current
+/// step computes: a one-slot prefetch.
 ///
 /// The inputs are a pure function of their key, so a prefetched step is identical to one
 /// prepared on the spot; a `take` whose key was not prefetched simply prepares it in place.
 /// Call `prefetch` and `take` from one thread (the trainer's).
 final class StepPrefetcher: @unchecked Sendable {
-    private let sampling: NegativeSampling?
     private let queue = DispatchQueue(label: "recut.step-prefetch", qos: .userInitiated)
     private let inFlight = DispatchGroup()
     private let lock = NSLock()
     // Guarded by `lock`: written by the background job, read by `take` after `inFlight.wait()`.
     private var pendingKey: StepInputs.Key?
     private var prepared: StepInputs?
-
-    /// A prefetcher drawing negatives with `sampling` (nil when the loss uses none).
-    init(sampling: NegativeSampling?) {
-        self.sampling = sampling
-    }
 
     /// Starts preparing the step `key` of `epoch` in the background, replacing any earlier prefetch.
     func prefetch(_ key: StepInputs.Key, of epoch: TrainingEpoch) {
@@ -29,10 +23,9 @@ final class StepPrefetcher: @unchecked Sendable {
             pendingKey = key
             prepared = nil
         }
-        let sampling = sampling
         inFlight.enter()
         queue.async { [self] in
-            let inputs = StepInputs(key: key, epoch: epoch, sampling: sampling)
+            let inputs = StepInputs(key: key, epoch: epoch)
             lock.withLock { prepared = inputs }
             inFlight.leave()
         }
@@ -48,6 +41,6 @@ final class StepPrefetcher: @unchecked Sendable {
             }
             return pendingKey == key ? prepared : nil
         }
-        return ready ?? StepInputs(key: key, epoch: epoch, sampling: sampling)
+        return ready ?? StepInputs(key: key, epoch: epoch)
     }
 }

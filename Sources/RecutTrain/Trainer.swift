@@ -39,8 +39,9 @@ public final class Trainer {
     private let batcher: TrainingBatcher
     private let parallelism: DataParallelism
     private let sampling: NegativeSampling?
+    /// The step's negative ids, drawn on the backend after the step's targets arrive.
+    private let negativeIDs: Tensor?
     private let prefetcher: StepPrefetcher
-    private let logQ: LogQCorrection?
     private let schedule: LearningRateSchedule
     private let ranking: ModelRanking
     private var buffers: StepBuffers
@@ -48,8 +49,13 @@ public final class Trainer {
     private var stagedInputs: StepInputs?
     private var stagedSet = 0
     private let hiddenGradient: Tensor
+    /// The sum of this epoch's batch mean losses (float64, on the backend), read only for
+    /// progress lines, checkpoints and the epoch's report, so that steps never wait for it.
+    private let epochLossSum: Tensor
     private var state: TrainerState
     private var bestWeights: [NamedTensor]?
+    /// Whether this process has logged the time to its first step (which waits for that step once).
+    private var reportedFirstStep = false
 
     /// Prepares a fresh run of `config` on `split` of `dataset`, computing on `backend`, as one
     /// rank of `parallelism` (which only rank 0 writes `store` in).
@@ -77,22 +83,26 @@ public final class Trainer {
             totalSteps: batcher.batchCount(worldSize: parallelism.worldSize) * config.resolvedEpochs)
         ranking = ModelRanking(model: model)
         hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.activationDType)
+        epochLossSum = backend.makeTensor(shape: [1], dtype: .float64)
         if loss.usesNegatives {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
             let sampler = try NegativeSampler(catalogSize: catalogSize, distribution: distribution,
                                               seed: Self.derivedSeed(Self.rankSeed(seed, rank: parallelism.rank), .negatives))
-            sampling = NegativeSampling(sampler: sampler, count: config.negatives,
-                                        granularity: config.negativeGranularity, collisions: config.collisions)
-            logQ = config.logQCorrection && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
+            let logQ: LogQCorrection? = config.logQCorrection
+                && [.sampledCrossEntropy, .fusedSampledCrossEntropy].contains(config.loss)
                 ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
+            let sampling = NegativeSampling(sampler: DeviceNegativeSampler(sampler, on: backend), count: config.negatives,
+                                            granularity: config.negativeGranularity, collisions: config.collisions,
+                                            logQ: logQ)
+            self.sampling = sampling
+            negativeIDs = backend.makeTensor(shape: [sampling.capacity(batchSize: batchSize, length: length)], dtype: .int32)
         } else {
             sampling = nil
-            logQ = nil
+            negativeIDs = nil
         }
-        prefetcher = StepPrefetcher(sampling: sampling)
-        buffers = StepBuffers(backend: backend, positions: batchSize * length,
-                              negatives: sampling == nil ? 0 : batchSize * length * config.negatives)
+        prefetcher = StepPrefetcher()
+        buffers = StepBuffers(backend: backend, positions: batchSize * length)
         state = TrainerState(epoch: 0, step: 0, bestMetric: nil, bestEpoch: 0, badEpochs: 0, seed: config.seed)
         try parallelism.broadcastParameters(model.parameters)
     }
@@ -144,24 +154,40 @@ public final class Trainer {
             let progress = TrainingProgress(epoch: state.epoch, epochs: epochs, batches: batches.count - state.batchInEpoch,
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
+            backend.write([state.epochLossSum], into: epochLossSum)
             while state.batchInEpoch < batches.count {
                 let inputs = stepInputs(of: batches)
                 let batch = inputs.batch
-                let batchLoss = try trainStep(inputs)
+                try trainStep(inputs)
                 state.batchInEpoch += 1
-                state.epochLossSum += batchLoss
                 state.step += 1
+                if !reportedFirstStep {
+                    reportedFirstStep = true
+                    _ = readEpochLossSum()
+                    if let uptime = ProcessUptime.seconds() {
+                        log(String(format: "first step done %.1fs after the start (loading, set-up and kernels included)", uptime))
+                    }
+                }
                 if prefetchesSteps && state.batchInEpoch < batches.count { stageNextStep(of: batches) }
-                progress.update(events: batch.targetCount, loss: batchLoss)
+                progress.update(events: batch.targetCount) {
+                    readEpochLossSum() / Double(max(state.batchInEpoch, 1))
+                }
                 if let every = config.checkpointEvery, state.step % every == 0, state.batchInEpoch < batches.count {
+                    state.epochLossSum = readEpochLossSum()
                     try saveLast()
                 }
                 try afterStep?(state.step)
             }
+            // Reading the loss waits for the queued steps, so the clock then holds their device time too.
+            state.epochLossSum = readEpochLossSum()
+            let trainingSeconds = Self.seconds(since: start)
+            let eventsPerSecond = progress.eventsPerSecond
             progress.finish()
+            let validationStart = DispatchTime.now().uptimeNanoseconds
             let validation = try parallelism.merged(ranking.evaluate(
                 split.validation.shard(rank: parallelism.rank, worldSize: parallelism.worldSize),
                 ks: config.evaluationKs, maskInputItems: config.maskValidation))
+            let validationSeconds = Self.seconds(since: validationStart)
             if parallelism.verifiesWeights {
                 try parallelism.verifySameWeights(backend.download(model.parameters), epoch: state.epoch)
             }
@@ -176,14 +202,15 @@ public final class Trainer {
                 state.badEpochs += 1
                 stoppedEarly = state.badEpochs >= config.resolvedPatience
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let seconds = Self.seconds(since: start)
             let epochMetrics = EpochMetrics(
                 epoch: state.epoch, trainLoss: state.epochLossSum / Double(max(batches.count, 1)),
-                eventsPerSecond: progress.eventsPerSecond, seconds: seconds, validation: validation.summary)
+                eventsPerSecond: eventsPerSecond, seconds: seconds, validation: validation.summary,
+                trainingSeconds: trainingSeconds, validationSeconds: validationSeconds)
             try metricsLog?.write(epochMetrics)
-            log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs", state.epoch + 1, epochs,
-                       epochMetrics.trainLoss, config.evaluationKs[0], metric,
-                       state.bestEpoch == state.epoch ? " (best)" : "", seconds))
+            log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs (training %.1fs, validation %.1fs)",
+                       state.epoch + 1, epochs, epochMetrics.trainLoss, config.evaluationKs[0], metric,
+                       state.bestEpoch == state.epoch ? " (best)" : "", seconds, trainingSeconds, validationSeconds))
             state.epoch += 1
             state.batchInEpoch = 0
             state.epochLossSum = 0
@@ -203,7 +230,7 @@ public final class Trainer {
     private func stepInputs(of epoch: TrainingEpoch) -> StepInputs {
         let key = StepInputs.Key(epoch: state.epoch, batchIndex: state.batchInEpoch, step: state.step)
         if let staged = stagedInputs, staged.key == key { return staged }
-        guard prefetchesSteps else { return StepInputs(key: key, epoch: epoch, sampling: sampling) }
+        guard prefetchesSteps else { return StepInputs(key: key, epoch: epoch) }
         return takePrefetched(key, of: epoch)
     }
 
@@ -225,15 +252,12 @@ public final class Trainer {
         let set = buffers.next, marker = buffers.marker(before: set)
         backend.stageWrite(inputs.batch.inputs, into: buffers[set].inputIDs, after: marker)
         backend.stageWrite(inputs.batch.targets, into: buffers[set].targetIDs, after: marker)
-        if inputs.negativeShape != nil {
-            backend.stageWrite(inputs.negativeIDs, into: buffers[set].negativeIDs, after: marker)
-        }
         stagedInputs = inputs
         stagedSet = set
     }
 
-    /// One optimizer step on `inputs`; returns the batch's mean loss.
-    private func trainStep(_ inputs: StepInputs) throws -> Double {
+    /// Queues one optimizer step on `inputs`, its mean loss added to `epochLossSum`; nothing waits for the device.
+    private func trainStep(_ inputs: StepInputs) throws {
         let batch = inputs.batch
         let length = batch.length, positions = batch.positionCount
         let set: Int
@@ -244,7 +268,6 @@ public final class Trainer {
             set = buffers.next
             backend.write(batch.inputs, into: buffers[set].inputIDs)
             backend.write(batch.targets, into: buffers[set].targetIDs)
-            if inputs.negativeShape != nil { backend.write(inputs.negativeIDs, into: buffers[set].negativeIDs) }
         }
         stagedInputs = nil
         let inputIDs = buffers[set].inputIDs, targetIDs = buffers[set].targetIDs
@@ -253,29 +276,28 @@ public final class Trainer {
         let hidden = model.forward(ids: inputIDs, batch: batch.batchSize, length: length,
                                    seed: Self.derivedSeed(Self.rankSeed(UInt64(config.seed), rank: parallelism.rank), .dropout,
                                                           step: state.step))
-        var negatives: SampledNegatives?
-        if let shape = inputs.negativeShape {
-            let ids = buffers[set].negativeIDs.view(offset: 0, shape: shape)
-            negatives = SampledNegatives(ids: ids, granularity: Self.granularity(config.negativeGranularity), logQ: logQ)
+        let negatives = sampling.map { sampling in
+            sampling.draw(on: backend, into: negativeIDs!, targets: targetIDs, batch: batch, step: state.step)
         }
-        let batchLoss = loss.forwardBackward(
+        loss.forwardBackward(
             hidden: hidden, itemTable: model.lossItemTable, hiddenGradient: hiddenGradient,
-            itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, negatives: negatives,
-            positions: positions)
+            itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, targetCount: batch.targetCount,
+            negatives: negatives, positions: positions, lossSum: epochLossSum)
         model.backward(outputGradient: hiddenGradient)
         try parallelism.averageGradients(model.gradients)
         optimizer.configuration.learningRate = schedule.rate(at: state.step)
         optimizer.update(parameters: model.parameters, gradients: model.gradients)
         buffers.used(set, until: backend.queueMarker())
-        return batchLoss
     }
 
-    private static func granularity(_ granularity: NegativeGranularity) -> SampledNegatives.Granularity {
-        switch granularity {
-        case .perPosition: .perPosition
-        case .perSequence: .perSequence
-        case .perBatch: .perBatch
-        }
+    /// Seconds from `start` (an uptime in nanoseconds) to now.
+    private static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+
+    /// The epoch's loss sum so far, read from the backend (waiting for the queued steps).
+    private func readEpochLossSum() -> Double {
+        (backend.download(epochLossSum) as [Double])[0]
     }
 
     private static func makeLoss(_ config: TrainingConfig, backend: any LossBackend) throws -> any TrainingLoss {
@@ -337,9 +359,12 @@ public final class Trainer {
 
     private func finalEvaluation(stoppedEarly: Bool) throws -> TrainingResult {
         if let bestWeights { try model.loadWeights(bestWeights, file: "best weights") }
+        let testStart = DispatchTime.now().uptimeNanoseconds
+        let test = TestMetrics.measure(ranking, split: split)
+        log(String(format: "test report (model and popularity, masked and unmasked) took %.1fs", Self.seconds(since: testStart)))
         let result = TrainingResult(
             bestEpoch: state.bestEpoch, bestValidationMetric: state.bestMetric ?? 0, epochsTrained: state.epoch,
-            stoppedEarly: stoppedEarly, test: TestMetrics.measure(ranking, split: split))
+            stoppedEarly: stoppedEarly, test: test)
         if let store = writableStore {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -20,7 +20,6 @@ public final class TrainingProgress {
     private let start: Double
     private var completedBatches = 0
     private var events = 0
-    private var lossSum = 0.0
     private var lastDraw = -Double.infinity
     private var lastTenth = 0
 
@@ -45,21 +44,22 @@ public final class TrainingProgress {
         self.start = now()
     }
 
-    /// Records one finished batch of `events` training positions and its mean loss.
-    public func update(events: Int, loss: Double) {
+    /// Records one finished batch of `events` training positions; `meanLoss` gives the mean
+    /// batch loss of the epoch so far and is called only when a line is drawn (reading a
+    /// loss from a device waits for it).
+    public func update(events: Int, meanLoss: () -> Double) {
         completedBatches += 1
         self.events += events
-        lossSum += loss
         let time = now()
         if isTerminal {
             guard time - lastDraw >= 0.1 || completedBatches == batches else { return }
             lastDraw = time
-            write("\r" + line(time: time, bar: true) + "\u{1B}[K")
+            write("\r" + line(time: time, bar: true, meanLoss: meanLoss()) + "\u{1B}[K")
         } else {
             let tenth = completedBatches * 10 / batches
             guard tenth > lastTenth else { return }
             lastTenth = tenth
-            write(line(time: time, bar: false) + "\n")
+            write(line(time: time, bar: false, meanLoss: meanLoss()) + "\n")
         }
     }
 
@@ -74,10 +74,8 @@ public final class TrainingProgress {
         return elapsed > 0 ? Double(events) / elapsed : 0
     }
 
-    /// Mean batch loss so far in this epoch.
-    public var meanLoss: Double { completedBatches > 0 ? lossSum / Double(completedBatches) : 0 }
 
-    private func line(time: Double, bar: Bool) -> String {
+    private func line(time: Double, bar: Bool, meanLoss: Double) -> String {
         let elapsed = time - start
         let fraction = Double(completedBatches) / Double(batches)
         let rate = elapsed > 0 ? Double(events) / elapsed : 0

@@ -134,6 +134,7 @@ final class BackendSelftest {
         if let lossSubject = subject as? any LossBackend {
             for dtype in [DType.float32, .bfloat16] { checkLosses(lossSubject, dtype: dtype) }
             checkLossReductions(lossSubject)
+            checkNegativeSampling(lossSubject)
             checkBFloat16LossClasses(lossSubject)
             if let fusedSubject = subject as? any FusedLossBackend {
                 checkFusedLosses(fusedSubject)

@@ -24,25 +24,20 @@ import Testing
         let dataset = try DatasetLoader.load(config).dataset
         let dataSplit = try split(dataset, strategy: config.split)
         let batcher = TrainingBatcher(split: dataSplit, batchSize: 16, length: 10, seed: 7)
-        let sampling = NegativeSampling(
-            sampler: try NegativeSampler(catalogSize: dataset.itemCount, distribution: .uniform, seed: 3),
-            count: 4, granularity: .perPosition, collisions: config.collisions)
         let epoch = batcher.batches(epoch: 1)
-        let prefetcher = StepPrefetcher(sampling: sampling)
+        let prefetcher = StepPrefetcher()
         let first = StepInputs.Key(epoch: 1, batchIndex: 1, step: 5)
         let second = StepInputs.Key(epoch: 1, batchIndex: 2, step: 6)
 
         prefetcher.prefetch(first, of: epoch)
         let prefetched = prefetcher.take(first, of: epoch)
-        let inPlace = StepInputs(key: first, epoch: epoch, sampling: sampling)
-        #expect(prefetched.batch == inPlace.batch)
-        #expect(prefetched.negativeIDs == inPlace.negativeIDs)
-        #expect(prefetched.negativeShape == [epoch[1].positionCount, 4])
+        #expect(prefetched.key == first)
+        #expect(prefetched.batch == StepInputs(key: first, epoch: epoch).batch)
 
         prefetcher.prefetch(first, of: epoch)
         let mismatched = prefetcher.take(second, of: epoch)
         #expect(mismatched.key == second)
-        #expect(mismatched.negativeIDs == StepInputs(key: second, epoch: epoch, sampling: sampling).negativeIDs)
-        #expect(mismatched.negativeIDs != inPlace.negativeIDs)
+        #expect(mismatched.batch == epoch[2])
+        #expect(mismatched.batch != prefetched.batch)
     }
 }

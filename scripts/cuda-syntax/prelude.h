@@ -30,6 +30,7 @@ __device__ double atomicAdd(double *address, double value);
 __device__ int atomicAdd(int *address, int value);
 __device__ unsigned atomicAdd(unsigned *address, unsigned value);
 __device__ unsigned long long atomicAdd(unsigned long long *address, unsigned long long value);
+__device__ unsigned atomicOr(unsigned *address, unsigned value);
 __device__ int atomicMax(int *address, int value);
 __device__ unsigned atomicMax(unsigned *address, unsigned value);
 __device__ int atomicCAS(int *address, int compare, int value);

@@ -22,4 +22,9 @@ extension CPUBackend {
         }
         return total
     }
+
+    public func accumulateSum(_ accumulator: Tensor, of tensor: Tensor, count: Int, scale: Double) {
+        precondition(accumulator.dtype == .float64 && accumulator.count >= 1, "accumulateSum: the accumulator must be float64")
+        accumulator.pointer(as: Double.self)[0] += scale * sum(tensor, count: count)
+    }
 }

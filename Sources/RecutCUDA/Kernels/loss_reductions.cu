@@ -1,4 +1,4 @@
-// The reductions the losses read back: the count of nonzero ids and a float64 sum.
+// The reductions of the losses: the count of nonzero ids and a scaled float64 sum.
 // Parallel layout: a grid-stride loop; each block adds its partial to the result atomically.
 #include "block_reduce.cuh"
 
@@ -10,10 +10,11 @@ extern "C" __global__ void count_nonzero_i32(unsigned long long *result, const i
     if (threadIdx.x == 0) atomicAdd(result, nonzero);
 }
 
-extern "C" __global__ void sum_f32(double *result, const float *tensor, long long count) {
+// *result += scale * the sum of tensor[0..<count] (scale 1 for a plain sum).
+extern "C" __global__ void accumulate_sum_f32(double *result, const float *tensor, long long count, double scale) {
     __shared__ double scratch[32];
     double sum = 0;
     RECUT_FOR_EACH(i, count) sum += tensor[i];
     sum = block_sum(sum, scratch);
-    if (threadIdx.x == 0) atomicAdd(result, sum);
+    if (threadIdx.x == 0) atomicAdd(result, scale * sum);
 }

@@ -7,7 +7,7 @@
 public final class BinaryCrossEntropyLoss: TrainingLoss {
     public let name = "bce"
     public let usesNegatives = true
-    private let backend: any LossBackend
+    public let backend: any LossBackend
     private var logits = SampledLogits()
 
     /// A binary cross-entropy loss running on `backend`.
@@ -18,11 +18,13 @@ public final class BinaryCrossEntropyLoss: TrainingLoss {
     /// Requires `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         guard let negatives else { preconditionFailure("the bce loss needs sampled negatives") }
-        return logits.sigmoidForwardBackward(
+        logits.sigmoidForwardBackward(
             backend: backend, hidden: hidden, itemTable: itemTable,
             hiddenGradient: hiddenGradient, itemTableGradient: itemTableGradient,
-            targets: targets, negatives: negatives, positions: positions, positiveWeight: 1)
+            targets: targets, targetCount: targetCount, negatives: negatives, positions: positions,
+            lossSum: lossSum, positiveWeight: 1)
     }
 }

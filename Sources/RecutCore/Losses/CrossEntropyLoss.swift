@@ -6,7 +6,7 @@
 public final class CrossEntropyLoss: TrainingLoss {
     public let name = "ce"
     public let usesNegatives = false
-    private let backend: any LossBackend
+    public let backend: any LossBackend
     private var logits = ScratchTensor()
     private var losses = ScratchTensor()
 
@@ -18,15 +18,15 @@ public final class CrossEntropyLoss: TrainingLoss {
     /// Ignores `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
                               itemTableGradient: itemTableGradient, targets: targets, positions: positions)
         let n = sizes.positions, d = sizes.dimension, columns = sizes.itemCount + 1
         let dH = hiddenGradient.view(offset: 0, shape: [n, d])
-        let targetCount = backend.countNonzero(targets, count: n)
         guard targetCount > 0 else {
             backend.fill(dH, with: 0)
-            return 0
+            return
         }
         let logits = self.logits.view([n, columns], dtype: hidden.dtype, on: backend)
         let losses = self.losses.view([n], dtype: sizes.rowDType, on: backend)
@@ -34,12 +34,11 @@ public final class CrossEntropyLoss: TrainingLoss {
                        transposeA: false, transposeB: true, alpha: 1, beta: 0)
         backend.softmaxCrossEntropy(losses, logits: logits, targets: targets, rows: n, columns: columns,
                                     firstColumn: 1, gradientScale: 1 / Double(targetCount))
-        let loss = backend.sum(losses, count: n) / Double(targetCount)
+        backend.accumulateSum(lossSum, of: losses, count: n, scale: 1 / Double(targetCount))
         // logits now hold d loss / d logits: dH = dlogits E, dE += dlogitsᵀ H.
         backend.matmul(dH, logits, itemTable, rows: n, columns: d, inner: columns,
                        transposeA: false, transposeB: false, alpha: 1, beta: 0)
         backend.matmul(itemTableGradient, logits, hidden, rows: columns, columns: d, inner: n,
                        transposeA: true, transposeB: false, alpha: 1, beta: 1)
-        return loss
     }
 }

@@ -9,6 +9,7 @@ public final class FusedCrossEntropyLoss: TrainingLoss {
     public let name = "cce"
     public let usesNegatives = false
     private var passes: FusedLossPasses
+    public var backend: any LossBackend { passes.backend }
 
     /// A fused full-softmax loss running on `backend`, filtering gradients unless told not to.
     public init(backend: any FusedLossBackend, gradientFiltering: Bool = true) {
@@ -25,12 +26,13 @@ public final class FusedCrossEntropyLoss: TrainingLoss {
     /// Ignores `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
                               itemTableGradient: itemTableGradient, targets: targets, positions: positions)
         let backend = passes.backend, n = sizes.positions, d = sizes.dimension, c = sizes.itemCount
-        return passes.run(sizes, hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
-                          targets: targets) { vectors in
+        passes.run(sizes, hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
+                   targets: targets, targetCount: targetCount, lossSum: lossSum) { vectors in
             backend.fullLogSumExpForward(vectors.logSumExp, losses: vectors.losses,
                                          positiveLogits: vectors.positiveLogits, hidden: hidden, table: itemTable,
                                          targets: targets, rows: n, itemCount: c, dimension: d)

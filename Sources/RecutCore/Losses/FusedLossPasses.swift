@@ -18,26 +18,25 @@ struct FusedLossPasses {
     var scratchElementCount: Int { rowVectors.elementCount }
 
     /// Writes the positive logits, runs `forward` (which fills the log-sum-exp and the losses),
-    /// then `backward` with dH viewed as [N, d], the gradient scale 1 / (rows with a target) and
-    /// the filter threshold (0 when off); returns the mean loss. With no target at all, zeroes
-    /// dH and returns 0 without running either.
+    /// adds the mean loss over the `targetCount` rows with a target to `lossSum`, then runs
+    /// `backward` with dH viewed as [N, d], the gradient scale 1 / targetCount and the filter
+    /// threshold (0 when off). With no target at all, zeroes dH without running either.
     mutating func run(_ sizes: LossSizes, hidden: Tensor, itemTable: Tensor, hiddenGradient: Tensor, targets: Tensor,
+                      targetCount: Int, lossSum: Tensor,
                       forward: (FusedRowVectors.Views) -> Void,
                       backward: (FusedRowVectors.Views, _ hiddenGradient: Tensor, _ gradientScale: Double,
-                                 _ filterThreshold: Double) -> Void) -> Double {
+                                 _ filterThreshold: Double) -> Void) {
         let n = sizes.positions, d = sizes.dimension
         let dH = hiddenGradient.view(offset: 0, shape: [n, d])
-        let targetCount = backend.countNonzero(targets, count: n)
         guard targetCount > 0 else {
             backend.fill(dH, with: 0)
-            return 0
+            return
         }
         let vectors = rowVectors.views(rows: n, dtype: sizes.rowDType, on: backend)
         backend.gatheredDotForward(vectors.positiveLogits, hidden: hidden, table: itemTable, ids: targets,
                                    rows: n, idsPerRow: 1, dimension: d)
         forward(vectors)
-        let loss = backend.sum(vectors.losses, count: n) / Double(targetCount)
+        backend.accumulateSum(lossSum, of: vectors.losses, count: n, scale: 1 / Double(targetCount))
         backward(vectors, dH, 1 / Double(targetCount), gradientFiltering ? GradientFilter.threshold(for: hidden.dtype) : 0)
-        return loss
     }
 }

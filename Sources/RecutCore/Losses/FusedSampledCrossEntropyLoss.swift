@@ -10,6 +10,7 @@ public final class FusedSampledCrossEntropyLoss: TrainingLoss {
     public let name = "cce-"
     public let usesNegatives = true
     private var passes: FusedLossPasses
+    public var backend: any LossBackend { passes.backend }
 
     /// A fused sampled-softmax loss running on `backend`, filtering gradients unless told not to.
     public init(backend: any FusedLossBackend, gradientFiltering: Bool = true) {
@@ -26,15 +27,16 @@ public final class FusedSampledCrossEntropyLoss: TrainingLoss {
     /// Requires `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         guard let negatives else { preconditionFailure("the cce- loss needs sampled negatives") }
         let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
                               itemTableGradient: itemTableGradient, targets: targets, positions: positions)
         let backend = passes.backend, n = sizes.positions, d = sizes.dimension, k = negatives.countPerPosition
         let rowsPerNegativeRow = negatives.rowsPerNegativeRow(positions: n)
         negatives.checkLogQ(itemCount: sizes.itemCount, dtype: sizes.rowDType)
-        return passes.run(sizes, hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
-                          targets: targets) { vectors in
+        passes.run(sizes, hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
+                   targets: targets, targetCount: targetCount, lossSum: lossSum) { vectors in
             backend.sampledLogSumExpForward(vectors.logSumExp, losses: vectors.losses,
                                             positiveLogits: vectors.positiveLogits,
                                             hidden: hidden, table: itemTable, targets: targets,

@@ -13,7 +13,7 @@ public final class GeneralizedBinaryCrossEntropyLoss: TrainingLoss {
     public let usesNegatives = true
     /// The calibration parameter t in [0, 1].
     public let calibration: Double
-    private let backend: any LossBackend
+    public let backend: any LossBackend
     private var logits = SampledLogits()
 
     /// A gBCE loss with calibration `t` running on `backend`.
@@ -33,13 +33,15 @@ public final class GeneralizedBinaryCrossEntropyLoss: TrainingLoss {
     /// Requires `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         guard let negatives else { preconditionFailure("the gbce loss needs sampled negatives") }
         let beta = Self.positiveWeight(calibration: calibration, negatives: negatives.countPerPosition,
                                        itemCount: itemTable.shape[0] - 1)
-        return logits.sigmoidForwardBackward(
+        logits.sigmoidForwardBackward(
             backend: backend, hidden: hidden, itemTable: itemTable,
             hiddenGradient: hiddenGradient, itemTableGradient: itemTableGradient,
-            targets: targets, negatives: negatives, positions: positions, positiveWeight: beta)
+            targets: targets, targetCount: targetCount, negatives: negatives, positions: positions,
+            lossSum: lossSum, positiveWeight: beta)
     }
 }

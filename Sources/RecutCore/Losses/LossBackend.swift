@@ -1,3 +1,5 @@
+import RecutData
+
 /// The extra operations the training losses need beyond `Backend`.
 ///
 /// Same conventions as `Backend` (outputs first, then inputs, then sizes). The loss
@@ -51,6 +53,16 @@ public protocol LossBackend: Backend {
                              hidden: Tensor, table: Tensor, ids: Tensor,
                              rows: Int, idsPerRow: Int, dimension: Int)
 
+    /// Draws the negatives of `step` for `positions` targets: ids [groups, count] (int32), where
+    /// each run of `positionsPerGroup` positions is a group and group g's slot k is
+    /// `sampler.sampler.draw(group: g, slot: k, step: step)`, as `NegativeSampler.ids` draws it.
+    ///
+    /// `.resample` redraws a slot equal to a target of its group (up to
+    /// `NegativeSampler.maximumAttempts` attempts); `.mask` with one position per group writes 0
+    /// (an empty slot, which the losses skip) where the draw equals the position's target.
+    func sampleNegatives(_ ids: Tensor, targets: Tensor, sampler: DeviceNegativeSampler, step: Int,
+                         positions: Int, positionsPerGroup: Int, count: Int, collisions: CollisionPolicy)
+
     /// The number of nonzero elements among the first `count` of an int32 tensor.
     ///
     /// The losses average over non-padding targets, so they count them first.
@@ -58,4 +70,8 @@ public protocol LossBackend: Backend {
 
     /// The sum of the first `count` elements of a floating-point tensor, accumulated in float64.
     func sum(_ tensor: Tensor, count: Int) -> Double
+
+    /// accumulator[0] += scale * the sum of the first `count` elements of `tensor`, in float64
+    /// (`accumulator` is a float64 tensor), queued without reading anything back.
+    func accumulateSum(_ accumulator: Tensor, of tensor: Tensor, count: Int, scale: Double)
 }

@@ -10,7 +10,7 @@
 public final class SampledCrossEntropyLoss: TrainingLoss {
     public let name = "ce-"
     public let usesNegatives = true
-    private let backend: any LossBackend
+    public let backend: any LossBackend
     private var logits = SampledLogits()
 
     /// A sampled-softmax loss running on `backend`.
@@ -21,13 +21,14 @@ public final class SampledCrossEntropyLoss: TrainingLoss {
     /// Requires `negatives`; see `TrainingLoss.forwardBackward`.
     public func forwardBackward(hidden: Tensor, itemTable: Tensor,
                                 hiddenGradient: Tensor, itemTableGradient: Tensor,
-                                targets: Tensor, negatives: SampledNegatives?, positions: Int) -> Double {
+                                targets: Tensor, targetCount: Int, negatives: SampledNegatives?, positions: Int,
+                                lossSum: Tensor) {
         guard let negatives else { preconditionFailure("the ce- loss needs sampled negatives") }
         let backend = self.backend
-        return logits.forwardBackward(
+        logits.forwardBackward(
             backend: backend, hidden: hidden, itemTable: itemTable,
             hiddenGradient: hiddenGradient, itemTableGradient: itemTableGradient,
-            targets: targets, negatives: negatives, positions: positions
+            targets: targets, targetCount: targetCount, negatives: negatives, positions: positions, lossSum: lossSum
         ) { scores, gradientScale in
             backend.sampledSoftmaxCrossEntropy(
                 scores.losses, positiveLogits: scores.positive, negativeLogits: scores.negative,

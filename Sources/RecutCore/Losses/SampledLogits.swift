@@ -30,30 +30,28 @@ struct SampledLogits {
     /// float32 master gradient of a bfloat16 table).
     private var gatheredGradient = ScratchTensor()
 
-    /// Runs one sampled loss: counts the targets, scores the logits, lets `kernel` turn them
-    /// into per-row losses and scaled gradients (its second argument is 1 / target count),
-    /// writes dH, accumulates dE and returns the mean loss.
+    /// Runs one sampled loss over `targetCount` targets: scores the logits, lets `kernel` turn
+    /// them into per-row losses and scaled gradients (its second argument is 1 / target count),
+    /// adds the mean loss to `lossSum`, writes dH and accumulates dE.
     mutating func forwardBackward(
         backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
         hiddenGradient: Tensor, itemTableGradient: Tensor,
-        targets: Tensor, negatives: SampledNegatives, positions: Int,
+        targets: Tensor, targetCount: Int, negatives: SampledNegatives, positions: Int, lossSum: Tensor,
         kernel: (Scores, Double) -> Void
-    ) -> Double {
+    ) {
         let sizes = LossSizes(hidden: hidden, itemTable: itemTable, hiddenGradient: hiddenGradient,
                               itemTableGradient: itemTableGradient, targets: targets, positions: positions)
         let n = sizes.positions, d = sizes.dimension
         let dH = hiddenGradient.view(offset: 0, shape: [n, d])
         backend.fill(dH, with: 0)
-        let targetCount = backend.countNonzero(targets, count: n)
-        guard targetCount > 0 else { return 0 }
+        guard targetCount > 0 else { return }
         let scores = forward(backend: backend, hidden: hidden, itemTable: itemTable, targets: targets,
                              negatives: negatives, sizes: sizes)
         kernel(scores, 1 / Double(targetCount))
-        let loss = backend.sum(scores.losses, count: n) / Double(targetCount)
+        backend.accumulateSum(lossSum, of: scores.losses, count: n, scale: 1 / Double(targetCount))
         backward(backend: backend, hiddenGradient: dH, itemTableGradient: itemTableGradient,
                  hidden: hidden, itemTable: itemTable, targets: targets, negatives: negatives,
                  scores: scores, sizes: sizes)
-        return loss
     }
 
     private mutating func forward(backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
@@ -146,11 +144,13 @@ extension SampledLogits {
     mutating func sigmoidForwardBackward(
         backend: any LossBackend, hidden: Tensor, itemTable: Tensor,
         hiddenGradient: Tensor, itemTableGradient: Tensor,
-        targets: Tensor, negatives: SampledNegatives, positions: Int, positiveWeight: Double
-    ) -> Double {
+        targets: Tensor, targetCount: Int, negatives: SampledNegatives, positions: Int, lossSum: Tensor,
+        positiveWeight: Double
+    ) {
         forwardBackward(backend: backend, hidden: hidden, itemTable: itemTable,
                         hiddenGradient: hiddenGradient, itemTableGradient: itemTableGradient,
-                        targets: targets, negatives: negatives, positions: positions) { scores, gradientScale in
+                        targets: targets, targetCount: targetCount, negatives: negatives, positions: positions,
+                        lossSum: lossSum) { scores, gradientScale in
             backend.sigmoidBinaryCrossEntropy(
                 scores.losses, positiveLogits: scores.positive, negativeLogits: scores.negative,
                 targets: targets, negativeIDs: negatives.ids,

@@ -120,28 +120,41 @@ public struct NegativeSampler: Sendable {
     /// attempt, up to ``maximumAttempts``, after which the first draw is kept.
     public func sample(count: Int, granularity: NegativeGranularity, for batch: TrainingBatch,
                        collisions: CollisionPolicy, step: Int) -> Negatives {
-        precondition(count > 0, "the number of negatives must be positive")
-        precondition(step >= 0 && step <= Int(UInt32.max), "step \(step) is outside the generator's 32-bit counter")
-        let shape: [Int]
-        let groupSize: Int
-        switch granularity {
-        case .perPosition: (shape, groupSize) = ([batch.positionCount, count], 1)
-        case .perSequence: (shape, groupSize) = ([batch.batchSize, count], batch.length)
-        case .perBatch: (shape, groupSize) = ([count], max(batch.positionCount, 1))
+        let (shape, groupSize): ([Int], Int) = switch granularity {
+        case .perPosition: ([batch.positionCount, count], 1)
+        case .perSequence: ([batch.batchSize, count], batch.length)
+        case .perBatch: ([count], max(batch.positionCount, 1))
         }
-        let groups = shape.count == 1 ? 1 : shape[0]
+        let ids = batch.targets.withUnsafeBufferPointer { targets in
+            self.ids(count: count, targets: targets, positionsPerGroup: groupSize, resampling: collisions == .resample,
+                     step: step)
+        }
+        let valid = collisions == .mask ? Self.validFlags(ids: ids, count: count, groupSize: groupSize, batch: batch) : nil
+        return Negatives(ids: ids, shape: shape, granularity: granularity, valid: valid)
+    }
+
+    /// The [groups, `count`] draws of `step` for the positions' `targets`, each run of
+    /// `positionsPerGroup` positions forming a group (the last may be shorter); with
+    /// `resampling`, a draw equal to a target of its group is drawn again (see `sample`).
+    ///
+    /// The reference of every backend's `sampleNegatives`.
+    public func ids(count: Int, targets: UnsafeBufferPointer<Int32>, positionsPerGroup: Int, resampling: Bool,
+                    step: Int) -> [Int32] {
+        precondition(count > 0 && positionsPerGroup > 0, "the number of negatives and the group size must be positive")
+        precondition(step >= 0 && step <= Int(UInt32.max), "step \(step) is outside the generator's 32-bit counter")
+        let groups = max(1, (targets.count + positionsPerGroup - 1) / positionsPerGroup)
         var ids = [Int32](repeating: 0, count: groups * count)
         let chunks = max(1, min(Self.maximumChunks, groups * count / Self.minimumChunkDraws, groups))
         ids.withUnsafeMutableBufferPointer { ids in
             // The chunks write disjoint groups of `ids`, which Sendable cannot express.
-            nonisolated(unsafe) let ids = ids
+            nonisolated(unsafe) let ids = ids, targets = targets
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 var excluded: [Int32] = []
                 for group in (groups * chunk / chunks)..<(groups * (chunk + 1) / chunks) {
                     excluded.removeAll(keepingCapacity: true)
-                    if collisions == .resample {
-                        Self.collectTargets(batch.targets[(group * groupSize)..<min((group + 1) * groupSize, batch.targets.count)],
-                                            into: &excluded)
+                    if resampling {
+                        let first = min(group * positionsPerGroup, targets.count)
+                        Self.collectTargets(targets[first..<min(first + positionsPerGroup, targets.count)], into: &excluded)
                     }
                     excluded.withUnsafeBufferPointer { excluded in
                         for slot in 0..<count {
@@ -161,8 +174,7 @@ public struct NegativeSampler: Sendable {
                 }
             }
         }
-        let valid = collisions == .mask ? Self.validFlags(ids: ids, count: count, groupSize: groupSize, batch: batch) : nil
-        return Negatives(ids: ids, shape: shape, granularity: granularity, valid: valid)
+        return ids
     }
 
     /// Chunks of a step's draws on the host: at most this many, each of at least `minimumChunkDraws` draws.
@@ -170,7 +182,7 @@ public struct NegativeSampler: Sendable {
     static let minimumChunkDraws = 1 << 15
 
     /// Puts into `excluded` the distinct non-padding targets, sorted.
-    private static func collectTargets(_ targets: ArraySlice<Int32>, into excluded: inout [Int32]) {
+    private static func collectTargets(_ targets: Slice<UnsafeBufferPointer<Int32>>, into excluded: inout [Int32]) {
         for target in targets where target != 0 { excluded.append(target) }
         excluded.sort()
         var unique = 0
