@@ -26,10 +26,9 @@ public struct TestMetrics: Sendable, Encodable {
     /// the training sequences, each unmasked and masked, at the cutoffs `ks`.
     public static func measure(_ ranking: ModelRanking, split: DataSplit, ks: [Int] = TrainingResult.reportedKs) -> TestMetrics {
         let catalogSize = ranking.model.configuration.catalogSize
-        let popularity = PopularityScorer(train: split.train, catalogSize: catalogSize)
+        let popularity = PopularityRanking(train: split.train, catalogSize: catalogSize)
         func baseline(masked: Bool) -> RankingMetrics {
-            FullRankingEvaluator(catalogSize: catalogSize, ks: ks, maskInputItems: masked)
-                .evaluate(inputs: split.test.inputs, targets: split.test.targets, batchSize: 256, scorer: popularity.scorer)
+            popularity.evaluate(inputs: split.test.inputs, targets: split.test.targets, ks: ks, maskInputItems: masked)
         }
         return TestMetrics(
             model: ranking.evaluate(split.test, ks: ks, maskInputItems: false),
