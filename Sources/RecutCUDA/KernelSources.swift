@@ -132,7 +132,7 @@ enum Kernel: String, CaseIterable {
     case countNonzero = "count_nonzero_i32"
     case sum = "sum_f32"
     case fullRankingReset = "full_ranking_reset"
-    case fullRankingMask = "full_ranking_mask_f32"
+    case fullRankingMark = "full_ranking_mark"
     case fullRankingSelect = "full_ranking_select_f32"
     case fullRankingMerge = "full_ranking_merge"
     case fullRankingItems = "full_ranking_items"
@@ -189,7 +189,7 @@ enum Kernel: String, CaseIterable {
              .gatheredDotBackwardBFloat16FloatLogits:
             "gathered_dot.cu"
         case .countNonzero, .sum: "loss_reductions.cu"
-        case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
+        case .fullRankingReset, .fullRankingMark, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"
         case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"
         case .sampledLogSumExpBackward, .sampledPositiveWeights, .sampledLogSumExpBackwardBFloat16:

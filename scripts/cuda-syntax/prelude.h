@@ -32,6 +32,7 @@ __device__ unsigned atomicAdd(unsigned *address, unsigned value);
 __device__ unsigned long long atomicAdd(unsigned long long *address, unsigned long long value);
 __device__ int atomicMax(int *address, int value);
 __device__ unsigned atomicMax(unsigned *address, unsigned value);
+__device__ unsigned atomicOr(unsigned *address, unsigned value);
 __device__ int atomicCAS(int *address, int compare, int value);
 __device__ unsigned atomicCAS(unsigned *address, unsigned compare, unsigned value);
 __device__ unsigned short atomicCAS(unsigned short *address, unsigned short compare, unsigned short value);
