@@ -2,19 +2,23 @@ import RecutCore
 
 extension CPUBackend: RankingBackend {
     /// Scores `rowsPerChunk` users against `tileWidth` items at a time (one BLAS product), then
-    /// masks, counts and selects each row of the tile with the `FullRankingEvaluator` logic.
-    public func rankCatalog(ranks: Tensor, topItems: Tensor, hidden: Tensor, table: Tensor, targets: Tensor,
-                            maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
+    /// counts and selects each row of the tile with the `FullRankingEvaluator` logic: first
+    /// unmasked, then (for the masked ranking) after scoring the row's masked items -infinity.
+    public func rankCatalog(unmasked: CatalogRanking.Output?, masked: CatalogRanking.Output?, hidden: Tensor, table: Tensor,
+                            targets: Tensor, maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
                             maskWidth: Int, topCount: Int) {
-        if widenedBFloat16([ranks, topItems, hidden, table, targets] + [maskedItems].compactMap { $0 }, written: [0, 1], { t in
-            rankCatalog(ranks: t[0], topItems: t[1], hidden: t[2], table: t[3], targets: t[4],
-                        maskedItems: maskedItems == nil ? nil : t[5], users: users, catalogSize: catalogSize,
-                        dimension: dimension, maskWidth: maskWidth, topCount: topCount)
+        if widenedBFloat16([hidden, table], written: [], { t in
+            rankCatalog(unmasked: unmasked, masked: masked, hidden: t[0], table: t[1], targets: targets,
+                        maskedItems: maskedItems, users: users, catalogSize: catalogSize, dimension: dimension,
+                        maskWidth: maskWidth, topCount: topCount)
         }) != nil { return }
-        CatalogRanking.checkArguments(ranks: ranks, topItems: topItems, hidden: hidden, table: table, targets: targets,
+        CatalogRanking.checkArguments(unmasked: unmasked, masked: masked, hidden: hidden, table: table, targets: targets,
                                       maskedItems: maskedItems, users: users, catalogSize: catalogSize,
                                       dimension: dimension, maskWidth: maskWidth, topCount: topCount)
         guard users > 0 else { return }
+        // The unmasked ranking first: the masked one overwrites the masked scores of the tile.
+        let outputs = [unmasked, masked]
+        let views = outputs.indices.filter { outputs[$0] != nil }
         let rowsPerChunk = min(users, 64), tileWidth = min(catalogSize, 8192)
         let tile = makeTensor(shape: [rowsPerChunk * tileWidth], dtype: table.dtype)
         // float64 tiles are ranked in float32, as the evaluator ranks downloaded float32 scores.
@@ -23,11 +27,12 @@ extension CPUBackend: RankingBackend {
         let targetIDs = targets.pointer(as: Int32.self)
         let masks = maskWidth > 0 ? maskedItems.map { $0.pointer(as: Int32.self) } : nil
         let thresholds = targetScores(hidden: hidden, table: table, targets: targetIDs, users: users, dimension: dimension)
-        var selectors = (0..<rowsPerChunk).map { _ in TopItemSelector(capacity: topCount) }
-        var rowRanks = [Int](repeating: 0, count: rowsPerChunk)
+        // Slot view * rowsPerChunk + row: that row's selector and count in ranking `view` (0 unmasked, 1 masked).
+        var selectors = (0..<2 * rowsPerChunk).map { _ in TopItemSelector(capacity: topCount) }
+        var rowRanks = [Int](repeating: 0, count: 2 * rowsPerChunk)
         for chunkStart in stride(from: 0, to: users, by: rowsPerChunk) {
             let rows = min(rowsPerChunk, users - chunkStart)
-            for index in 0..<rows { rowRanks[index] = 0 }
+            for index in rowRanks.indices { rowRanks[index] = 0 }
             for tileStart in stride(from: 1, through: catalogSize, by: tileWidth) {
                 let width = min(tileWidth, catalogSize + 1 - tileStart)
                 matmul(tile, hidden.view(offset: chunkStart * dimension, shape: [rows, dimension]),
@@ -51,30 +56,35 @@ extension CPUBackend: RankingBackend {
                                 let user = chunkStart + row
                                 let target = Int(targetIDs[user])
                                 let rowStart = scores + row * width
-                                if let masks {
-                                    for slot in 0..<maskWidth {
-                                        let item = Int(masks[user * maskWidth + slot])
-                                        if item != target && tileItems.contains(item) { rowStart[item - tileStart] = -.infinity }
+                                for view in views {
+                                    if view == 1, let masks {
+                                        for slot in 0..<maskWidth {
+                                            let item = Int(masks[user * maskWidth + slot])
+                                            if item != target && tileItems.contains(item) { rowStart[item - tileStart] = -.infinity }
+                                        }
                                     }
+                                    let items = UnsafeBufferPointer(start: rowStart, count: width)
+                                    var above = FullRankingEvaluator.countScores(above: thresholds[user], in: items)
+                                    // The target never outranks itself, whatever the rounding of its two products.
+                                    if tileItems.contains(target) && items[target - tileStart] > thresholds[user] { above -= 1 }
+                                    rowRanks[view * rowsPerChunk + row] += above
+                                    selectors[view * rowsPerChunk + row].offer(scores: items, firstItem: tileStart)
                                 }
-                                let items = UnsafeBufferPointer(start: rowStart, count: width)
-                                var above = FullRankingEvaluator.countScores(above: thresholds[user], in: items)
-                                // The target never outranks itself, whatever the rounding of its two products.
-                                if tileItems.contains(target) && items[target - tileStart] > thresholds[user] { above -= 1 }
-                                rowRanks[row] += above
-                                selectors[row].offer(scores: items, firstItem: tileStart)
                             }
                         }
                     }
                 }
             }
-            let rankOutput = ranks.pointer(as: Int32.self), topOutput = topItems.pointer(as: Int32.self)
-            for row in 0..<rows {
-                let user = chunkStart + row
-                rankOutput[user] = Int32(rowRanks[row])
-                selectors[row].drainBestFirst { listed in
-                    for position in 0..<topCount {
-                        topOutput[user * topCount + position] = position < listed.count ? listed[position] : 0
+            for view in views {
+                let output = outputs[view]!
+                let rankOutput = output.ranks.pointer(as: Int32.self), topOutput = output.topItems.pointer(as: Int32.self)
+                for row in 0..<rows {
+                    let user = chunkStart + row
+                    rankOutput[user] = Int32(rowRanks[view * rowsPerChunk + row])
+                    selectors[view * rowsPerChunk + row].drainBestFirst { listed in
+                        for position in 0..<topCount {
+                            topOutput[user * topCount + position] = position < listed.count ? listed[position] : 0
+                        }
                     }
                 }
             }

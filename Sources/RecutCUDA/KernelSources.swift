@@ -136,7 +136,7 @@ enum Kernel: String, CaseIterable {
     case sampleNegatives = "sample_negatives"
     case markNegativeTargets = "mark_negative_targets"
     case fullRankingReset = "full_ranking_reset"
-    case fullRankingMask = "full_ranking_mask_f32"
+    case fullRankingMark = "full_ranking_mark"
     case fullRankingSelect = "full_ranking_select_f32"
     case fullRankingMerge = "full_ranking_merge"
     case fullRankingItems = "full_ranking_items"
@@ -194,7 +194,7 @@ enum Kernel: String, CaseIterable {
             "gathered_dot.cu"
         case .countNonzero, .accumulateSum: "loss_reductions.cu"
         case .sampleNegatives, .markNegativeTargets: "negative_sampling.cu"
-        case .fullRankingReset, .fullRankingMask, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
+        case .fullRankingReset, .fullRankingMark, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"
         case .sampledLogSumExpForward, .sampledLogSumExpForwardBFloat16: "sampled_log_sum_exp_forward.cu"
         case .sampledLogSumExpBackward, .sampledPositiveWeights, .sampledLogSumExpBackwardBFloat16:

@@ -4,19 +4,24 @@ import RecutData
 /// Scores the whole catalog with a trained model: the last position's hidden state times
 /// every row of the item table.
 ///
-/// Evaluation runs on the model's backend through `RankingBackend.rankCatalog`: the catalog is
-/// scored tile by tile there and only each case's rank and top list come back to the host,
-/// where `RankingMetrics` accumulates them.
+/// Evaluation runs on the model's backend through `RankingBackend.rankCatalog`: the hidden states
+/// of up to `casesPerRanking` cases are gathered (the forward takes `model.maximumBatch` at a
+/// time), the catalog is scored against them tile by tile there, and only each case's ranks and
+/// top lists come back to the host, where `RankingMetrics` accumulates them.
 public struct ModelRanking {
     /// The model to score with; its forward buffers are reused.
     public let model: SASRec
+    /// Cases ranked per `rankCatalog` call: the largest multiple of the forward batch that fills
+    /// one device tile of `CatalogRanking.usersPerTile` users (at least one batch).
+    public let casesPerRanking: Int
     private let backend: any RankingBackend
     private let ids: Tensor
+    private let hidden: Tensor
     private let targets: Tensor
-    private let ranks: Tensor
-    private let topItems: Tensor
+    private let unmaskedOutput: CatalogRanking.Output
+    private let maskedOutput: CatalogRanking.Output
 
-    /// Scoring with `model`, up to `model.maximumBatch` cases at a time; its backend must rank catalogs.
+    /// Scoring with `model`, `model.maximumBatch` cases per forward; its backend must rank catalogs.
     public init(model: SASRec) {
         guard let backend = model.backend as? any RankingBackend else {
             preconditionFailure("the \(model.backend.name) backend cannot rank catalogs (RankingBackend)")
@@ -24,10 +29,17 @@ public struct ModelRanking {
         self.model = model
         self.backend = backend
         let batch = model.maximumBatch
+        let cases = max(1, CatalogRanking.usersPerTile / batch) * batch
+        casesPerRanking = cases
         ids = backend.makeTensor(shape: [batch * model.configuration.maxLength], dtype: .int32)
-        targets = backend.makeTensor(shape: [batch], dtype: .int32)
-        ranks = backend.makeTensor(shape: [batch], dtype: .int32)
-        topItems = backend.makeTensor(shape: [batch * CatalogRanking.maximumTopCount], dtype: .int32)
+        hidden = backend.makeTensor(shape: [cases, model.configuration.dimension], dtype: model.itemEmbedding.dtype)
+        targets = backend.makeTensor(shape: [cases], dtype: .int32)
+        func output() -> CatalogRanking.Output {
+            CatalogRanking.Output(ranks: backend.makeTensor(shape: [cases], dtype: .int32),
+                                  topItems: backend.makeTensor(shape: [cases * CatalogRanking.maximumTopCount], dtype: .int32))
+        }
+        unmaskedOutput = output()
+        maskedOutput = output()
     }
 
     /// Scores [rows, C + 1] of `rows` right-aligned input rows of L ids each (`inputs`, B x L, padding 0).
@@ -47,35 +59,62 @@ public struct ModelRanking {
     /// inputs cut to their last L events (as the reference does), with or without the items of
     /// each case's whole input sequence masked.
     public func evaluate(_ set: EvaluationSet, ks: [Int], maskInputItems: Bool) -> RankingMetrics {
+        let metrics = evaluate(set, ks: ks, unmasked: !maskInputItems, masked: maskInputItems)
+        return (maskInputItems ? metrics.masked : metrics.unmasked)!
+    }
+
+    /// The metrics of `evaluate(_:ks:maskInputItems:)` without and with masking, from one pass
+    /// over the scores.
+    public func evaluateUnmaskedAndMasked(_ set: EvaluationSet, ks: [Int]) -> (unmasked: RankingMetrics,
+                                                                             masked: RankingMetrics) {
+        let metrics = evaluate(set, ks: ks, unmasked: true, masked: true)
+        return (metrics.unmasked!, metrics.masked!)
+    }
+
+    /// The metrics of the rankings asked for (nil for the others).
+    private func evaluate(_ set: EvaluationSet, ks: [Int], unmasked ranksUnmasked: Bool, masked ranksMasked: Bool)
+        -> (unmasked: RankingMetrics?, masked: RankingMetrics?) {
         let catalogSize = model.configuration.catalogSize, length = model.configuration.maxLength
+        let dimension = model.configuration.dimension, batchSize = model.maximumBatch
         let topCount = ks.max()!
         precondition(topCount <= CatalogRanking.maximumTopCount,
                      "evaluation cutoffs go up to \(CatalogRanking.maximumTopCount) (got \(topCount))")
-        var metrics = RankingMetrics(ks: ks, catalogSize: catalogSize)
-        for batch in set.batches(batchSize: model.maximumBatch, length: length) {
-            let rows = batch.batchSize
-            backend.write(batch.inputs, into: ids)
-            backend.write(batch.targets, into: targets)
-            let hidden = model.lastHiddenStates(ids: ids, batch: rows, length: length)
-            var masked: Tensor?
+        var unmaskedMetrics = ranksUnmasked ? RankingMetrics(ks: ks, catalogSize: catalogSize) : nil
+        var maskedMetrics = ranksMasked ? RankingMetrics(ks: ks, catalogSize: catalogSize) : nil
+        let batches = set.batches(batchSize: batchSize, length: length)
+        let batchesPerRanking = casesPerRanking / batchSize
+        for firstBatch in stride(from: 0, to: batches.count, by: batchesPerRanking) {
+            var rows = 0
+            for batch in batches[firstBatch..<min(firstBatch + batchesPerRanking, batches.count)] {
+                backend.write(batch.inputs, into: ids)
+                let states = model.lastHiddenStates(ids: ids, batch: batch.batchSize, length: length)
+                backend.copy(hidden.view(offset: rows * dimension, shape: [batch.batchSize, dimension]), from: states)
+                rows += batch.batchSize
+            }
+            let cases = firstBatch * batchSize..<firstBatch * batchSize + rows
+            backend.write(Array(set.targets[cases]), into: targets)
+            var maskedItems: Tensor?
             var maskWidth = 0
-            if maskInputItems {
-                maskWidth = batch.cases.map { set.inputs.range(of: $0).count }.max() ?? 0
+            if ranksMasked {
+                maskWidth = cases.map { set.inputs.length($0) }.max() ?? 0
                 var maskIDs = [Int32](repeating: 0, count: rows * maskWidth)
-                for (row, caseIndex) in batch.cases.enumerated() {
+                for (row, caseIndex) in cases.enumerated() {
                     for (slot, item) in set.inputs[caseIndex].enumerated() { maskIDs[row * maskWidth + slot] = item }
                 }
-                masked = maskWidth > 0 ? backend.upload(maskIDs, shape: [maskIDs.count]) : nil
+                maskedItems = maskWidth > 0 ? backend.upload(maskIDs, shape: [maskIDs.count]) : nil
             }
-            backend.rankCatalog(ranks: ranks, topItems: topItems, hidden: hidden, table: model.itemEmbedding,
-                                targets: targets, maskedItems: masked, users: rows, catalogSize: catalogSize,
-                                dimension: model.configuration.dimension, maskWidth: maskWidth, topCount: topCount)
-            let rankings = CaseRankings(
-                topCount: topCount, ranks: Array((backend.download(ranks) as [Int32]).prefix(rows)),
-                topItems: Array((backend.download(topItems) as [Int32]).prefix(rows * topCount)))
-            metrics.add(rankings)
+            backend.rankCatalog(unmasked: ranksUnmasked ? unmaskedOutput : nil, masked: ranksMasked ? maskedOutput : nil,
+                                hidden: hidden, table: model.itemEmbedding, targets: targets, maskedItems: maskedItems,
+                                users: rows, catalogSize: catalogSize, dimension: dimension, maskWidth: maskWidth,
+                                topCount: topCount)
+            func rankings(_ output: CatalogRanking.Output) -> CaseRankings {
+                CaseRankings(topCount: topCount, ranks: backend.download(output.ranks.view(offset: 0, shape: [rows])),
+                             topItems: backend.download(output.topItems.view(offset: 0, shape: [rows * topCount])))
+            }
+            unmaskedMetrics?.add(rankings(unmaskedOutput))
+            maskedMetrics?.add(rankings(maskedOutput))
         }
-        return metrics
+        return (unmaskedMetrics, maskedMetrics)
     }
 
     /// The `count` best items for one input sequence (item ids, oldest first), best first,

@@ -22,19 +22,18 @@ public struct TestMetrics: Sendable, Encodable {
         self.popularityMasked = popularityMasked
     }
 
-    /// Ranks the test cases of `split` with the model of `ranking` and with the popularity of
-    /// the training sequences, each unmasked and masked, at the cutoffs `ks`.
+    /// Ranks the test cases of `split` with the model of `ranking` (unmasked and masked in one
+    /// pass over the scores) and with the popularity of the training sequences (exactly, without
+    /// scores), each unmasked and masked, at the cutoffs `ks`.
     public static func measure(_ ranking: ModelRanking, split: DataSplit, ks: [Int] = TrainingResult.reportedKs) -> TestMetrics {
         let catalogSize = ranking.model.configuration.catalogSize
-        let popularity = PopularityScorer(train: split.train, catalogSize: catalogSize)
+        let popularity = PopularityRanking(train: split.train, catalogSize: catalogSize)
         func baseline(masked: Bool) -> RankingMetrics {
-            FullRankingEvaluator(catalogSize: catalogSize, ks: ks, maskInputItems: masked)
-                .evaluate(inputs: split.test.inputs, targets: split.test.targets, batchSize: 256, scorer: popularity.scorer)
+            popularity.evaluate(inputs: split.test.inputs, targets: split.test.targets, ks: ks, maskInputItems: masked)
         }
-        return TestMetrics(
-            model: ranking.evaluate(split.test, ks: ks, maskInputItems: false),
-            modelMasked: ranking.evaluate(split.test, ks: ks, maskInputItems: true),
-            popularity: baseline(masked: false), popularityMasked: baseline(masked: true))
+        let model = ranking.evaluateUnmaskedAndMasked(split.test, ks: ks)
+        return TestMetrics(model: model.unmasked, modelMasked: model.masked,
+                           popularity: baseline(masked: false), popularityMasked: baseline(masked: true))
     }
 
     /// A table with one row per cutoff: NDCG and HR of the model and the baseline, unmasked

@@ -23,6 +23,17 @@ private func sortedBestFirst(_ items: [Int], scores: [Float]) -> [Int32] {
     return sorted.map { Int32($0) }
 }
 
+/// Each item's place in the popularity order of `train` (count desc, then lower id), found by a full
+/// sort as the dense popularity scorer did; index 0 is unused.
+private func densePopularityPlaces(train: Sequences, catalogSize: Int) -> [Int] {
+    var counts = [Int](repeating: 0, count: catalogSize + 1)
+    for sequence in 0..<train.count { for item in train[sequence] { counts[Int(item)] += 1 } }
+    let order = (1...catalogSize).sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && $0 < $1) }
+    var places = [Int](repeating: 0, count: catalogSize + 1)
+    for (place, item) in order.enumerated() { places[item] = place }
+    return places
+}
+
 private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
 
 @Suite struct MetricsTests {
@@ -123,17 +134,17 @@ private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
         }
     }
 
-    // Training counts: item 1:1, 2:3, 3:3, 4:0, 5:1. Order (count desc, id asc): 2,3,1,5,4, so scores
-    // 2:5 3:4 1:3 5:2 4:1 and the shared top-2 list is 2,3.
+    // Training counts: item 1:1, 2:3, 3:3, 4:0, 5:1. Order (count desc, id asc): 2,3,1,5,4, so the
+    // shared top-2 list is 2,3.
     @Test func popularityBaselineOnHandData() {
-        let popularity = PopularityScorer(train: sequences([[1, 2, 2, 3], [2, 3, 5], [3]]), catalogSize: 5)
+        let popularity = PopularityRanking(train: sequences([[1, 2, 2, 3], [2, 3, 5], [3]]), catalogSize: 5)
         #expect(popularity.counts == [0, 1, 3, 3, 0, 1])
-        #expect(popularity.itemScores == [0, 3, 5, 4, 1, 2])
+        #expect(popularity.order == [2, 3, 1, 5, 4])
+        #expect(popularity.places == [0, 2, 0, 1, 4, 3])
         let inputs = sequences([[2], [2, 3], [1, 2]])
         let targets: [Int32] = [3, 4, 5]
         // Unmasked ranks: 3 -> 1 (item 2 wins the tie by id), 4 -> 4, 5 -> 3.
-        let plain = FullRankingEvaluator(catalogSize: 5, ks: [1, 2, 5], maskInputItems: false)
-            .evaluate(inputs: inputs, targets: targets, batchSize: 2, scorer: popularity.scorer)
+        let plain = popularity.evaluate(inputs: inputs, targets: targets, ks: [1, 2, 5], maskInputItems: false)
         #expect(plain.hitRate(at: 1) == 0)
         #expect(plain.hitRate(at: 2) == 1.0 / 3)
         #expect(close(plain.ndcg(at: 2), 0.6309297535714575 / 3))
@@ -141,12 +152,63 @@ private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
         #expect(plain.coverage(at: 2) == 0.4)
         // Masked ranks: case 0 masks 2 -> target 3 rank 0; case 1 masks 2,3 -> items 1,5 above 4 -> rank 2;
         // case 2 masks 1,2 -> item 3 above 5 -> rank 1. Top-1 lists [3], [1], [3].
-        let masked = FullRankingEvaluator(catalogSize: 5, ks: [1, 2, 5], maskInputItems: true)
-            .evaluate(inputs: inputs, targets: targets, batchSize: 2, scorer: popularity.scorer)
+        let masked = popularity.evaluate(inputs: inputs, targets: targets, ks: [1, 2, 5], maskInputItems: true)
         #expect(masked.hitRate(at: 1) == 1.0 / 3)
         #expect(masked.hitRate(at: 2) == 2.0 / 3)
         #expect(close(masked.mrr(at: 5), 11.0 / 18))  // (1 + 1/3 + 1/2)/3
         #expect(masked.coverage(at: 1) == 0.4)
+        let rankings = popularity.rankings(inputs: inputs, targets: targets, topCount: 2, maskInputItems: true)
+        #expect(rankings.ranks == [0, 2, 1] && rankings.topItems == [3, 1, 1, 5, 3, 5])
+    }
+
+    // The exact baseline against today's dense one: FullRankingEvaluator over the scores "place from
+    // the bottom of the popularity order" (count desc, then lower id). Few training events over small
+    // catalogs make many equal counts; inputs repeat items, hold the target, padding, or nothing.
+    @Test func popularityRankingEqualsDenseEvaluation() {
+        var generator = SplitMix64(seed: 17)
+        var tiedCounts = 0
+        for trial in 0..<40 {
+            let catalogSize = trial < 30 ? 1 + generator.next(below: 50) : 500 + generator.next(below: 1500)
+            let caseCount = trial < 30 ? 1 + generator.next(below: 40) : 300
+            func item() -> Int32 { Int32(1 + generator.next(below: catalogSize)) }
+            let train = sequences((0..<generator.next(below: 20)).map { _ in
+                (0..<generator.next(below: catalogSize / 2 + 8)).map { _ in item() }
+            })
+            let targets = (0..<caseCount).map { _ in item() }
+            let inputs = sequences(targets.map { target in
+                (0..<generator.next(below: 12)).map { _ -> Int32 in
+                    switch generator.next(below: 10) {
+                    case 0: target
+                    case 1: 0
+                    default: item()
+                    }
+                }
+            })
+            let popularity = PopularityRanking(train: train, catalogSize: catalogSize)
+            let counts = popularity.counts.dropFirst()
+            tiedCounts += counts.count - Set(counts).count
+            let place = densePopularityPlaces(train: train, catalogSize: catalogSize)
+            let denseRow: [Float] = [0] + (1...catalogSize).map { Float(catalogSize - place[$0]) }
+            let ks = [1, 3, 10, 64]
+            for masking in [false, true] {
+                let evaluator = FullRankingEvaluator(catalogSize: catalogSize, ks: ks, maskInputItems: masking)
+                let dense = evaluator.evaluate(inputs: inputs, targets: targets, batchSize: 16) { cases, scores in
+                    scores = cases.flatMap { _ in denseRow }
+                }
+                let exact = popularity.evaluate(inputs: inputs, targets: targets, ks: ks, maskInputItems: masking)
+                #expect(exact == dense)
+                for k in ks {
+                    #expect(exact.ndcg(at: k) == dense.ndcg(at: k) && exact.hitRate(at: k) == dense.hitRate(at: k))
+                    #expect(exact.mrr(at: k) == dense.mrr(at: k) && exact.coverage(at: k) == dense.coverage(at: k))
+                }
+                let denseRankings = evaluator.rankings(inputs: inputs, targets: targets, batchSize: 7) { cases, scores in
+                    scores = cases.flatMap { _ in denseRow }
+                }
+                #expect(popularity.rankings(inputs: inputs, targets: targets, topCount: 64, maskInputItems: masking)
+                        == denseRankings)
+            }
+        }
+        #expect(tiedCounts > 1000)
     }
 
     // Random scores put the target uniformly among C places: HR@k has mean k/C and, over n cases,

@@ -26,10 +26,9 @@ import Testing
         let trainer = try Trainer(config: config, dataset: dataset, split: dataSplit, backend: CPUBackend(), store: nil)
         let result = try trainer.run()
 
-        let popularity = PopularityScorer(train: dataSplit.train, catalogSize: dataset.itemCount)
-        let baseline = FullRankingEvaluator(catalogSize: dataset.itemCount, ks: [10], maskInputItems: false)
-            .evaluate(inputs: dataSplit.validation.inputs, targets: dataSplit.validation.targets, batchSize: 64,
-                      scorer: popularity.scorer)
+        let baseline = PopularityRanking(train: dataSplit.train, catalogSize: dataset.itemCount)
+            .evaluate(inputs: dataSplit.validation.inputs, targets: dataSplit.validation.targets, ks: [10],
+                      maskInputItems: false)
         #expect(result.bestValidationMetric > 1.5 * baseline.ndcg(at: 10))
         #expect(result.test.model.ndcg(at: 10) > result.test.popularity.ndcg(at: 10))
     }

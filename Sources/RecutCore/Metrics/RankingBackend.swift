@@ -6,15 +6,17 @@
 /// never counts) scored strictly above the target, masked items excluded and the target kept.
 /// A NaN target score counts as -infinity; NaN item scores never count and are never listed.
 public protocol RankingBackend: Backend {
-    /// Writes ranks [users] (int32) and topItems [users, topCount] (int32, best first, ties to
-    /// the lower id, 0 after the last rankable item) for hidden [users, dimension] against the
-    /// item table [catalogSize + 1, dimension] and targets [users] (int32, in 1...catalogSize).
+    /// Ranks hidden [users, dimension] against the item table [catalogSize + 1, dimension] for
+    /// targets [users] (int32, in 1...catalogSize): `unmasked` gets the ranking of the whole
+    /// catalog, `masked` the ranking without each user's masked items; one pass over the
+    /// scores fills both (at least one must be given).
     ///
     /// `maskedItems` [users, maskWidth] (int32) lists items to exclude per user (0 = no item;
-    /// the target is never excluded). `topCount` is at most `CatalogRanking.maximumTopCount`.
-    /// No [users, catalogSize] score matrix is ever held: the catalog is scored one tile at a time.
-    func rankCatalog(ranks: Tensor, topItems: Tensor, hidden: Tensor, table: Tensor, targets: Tensor,
-                     maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
+    /// an item may repeat; the target is never excluded); nil or `maskWidth` 0 excludes nothing.
+    /// `topCount` is at most `CatalogRanking.maximumTopCount`. No [users, catalogSize] score
+    /// matrix is ever held: the catalog is scored one tile at a time.
+    func rankCatalog(unmasked: CatalogRanking.Output?, masked: CatalogRanking.Output?, hidden: Tensor, table: Tensor,
+                     targets: Tensor, maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
                      maskWidth: Int, topCount: Int)
 }
 
@@ -22,17 +24,37 @@ public protocol RankingBackend: Backend {
 public enum CatalogRanking {
     /// The longest top list a device op selects (the GPU keeps it in shared memory).
     public static let maximumTopCount = 128
+    /// Users a device ranks per tile of scores: callers with many users pass this many per call.
+    public static let usersPerTile = 4096
+
+    /// Where `rankCatalog` writes one ranking: ranks [users] (int32) and topItems [users, topCount]
+    /// (int32, best first, ties to the lower id, 0 after the last rankable item).
+    public struct Output: Sendable {
+        /// Each user's target rank: items scored strictly above it.
+        public var ranks: Tensor
+        /// Each user's top list, row-major.
+        public var topItems: Tensor
+
+        /// The ranking written into `ranks` and `topItems`.
+        public init(ranks: Tensor, topItems: Tensor) {
+            self.ranks = ranks
+            self.topItems = topItems
+        }
+    }
 
     /// Traps with a message naming the op when the operands do not fit the sizes.
-    public static func checkArguments(ranks: Tensor, topItems: Tensor, hidden: Tensor, table: Tensor, targets: Tensor,
+    public static func checkArguments(unmasked: Output?, masked: Output?, hidden: Tensor, table: Tensor, targets: Tensor,
                                       maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
                                       maskWidth: Int, topCount: Int) {
         precondition(users >= 0 && catalogSize > 0 && dimension > 0, "rankCatalog: sizes must be positive")
+        precondition(unmasked != nil || masked != nil, "rankCatalog: ask for the unmasked or the masked ranking")
         precondition(topCount >= 1 && topCount <= maximumTopCount,
                      "rankCatalog: top lists hold 1...\(maximumTopCount) items (got \(topCount))")
-        precondition(ranks.dtype == .int32 && ranks.count >= users, "rankCatalog: ranks must be \(users) int32")
-        precondition(topItems.dtype == .int32 && topItems.count >= users * topCount,
-                     "rankCatalog: topItems must be \(users) x \(topCount) int32")
+        for output in [unmasked, masked].compactMap({ $0 }) {
+            precondition(output.ranks.dtype == .int32 && output.ranks.count >= users, "rankCatalog: ranks must be \(users) int32")
+            precondition(output.topItems.dtype == .int32 && output.topItems.count >= users * topCount,
+                         "rankCatalog: topItems must be \(users) x \(topCount) int32")
+        }
         precondition(targets.dtype == .int32 && targets.count >= users, "rankCatalog: targets must be \(users) int32")
         precondition(hidden.dtype == table.dtype && hidden.count >= users * dimension,
                      "rankCatalog: hidden must be \(users) x \(dimension) of the table's dtype")
