@@ -15,12 +15,15 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var trainingSeconds: Double?
     /// Seconds of the epoch's validation, nil in logs that predate it.
     public var validationSeconds: Double?
+    /// Seconds the host spent preparing and queuing the training steps (a part of
+    /// `trainingSeconds`; close to it when the host, not the device, bounds training).
+    public var queueSeconds: Double?
     /// Validation metrics by name, e.g. "ndcg@10".
     public var validation: [String: Double]
 
     /// Groups one epoch's numbers.
     public init(epoch: Int, trainLoss: Double, eventsPerSecond: Double, seconds: Double, validation: [String: Double],
-                trainingSeconds: Double? = nil, validationSeconds: Double? = nil) {
+                trainingSeconds: Double? = nil, validationSeconds: Double? = nil, queueSeconds: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.eventsPerSecond = eventsPerSecond
@@ -28,6 +31,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         self.validation = validation
         self.trainingSeconds = trainingSeconds
         self.validationSeconds = validationSeconds
+        self.queueSeconds = queueSeconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -36,6 +40,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         case eventsPerSecond = "events_per_second"
         case trainingSeconds = "training_seconds"
         case validationSeconds = "validation_seconds"
+        case queueSeconds = "queue_seconds"
     }
 }
 

@@ -155,12 +155,17 @@ public final class Trainer {
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
             backend.write([state.epochLossSum], into: epochLossSum)
+            // Host time spent preparing and queuing steps: near `trainingSeconds`, the host bounds training.
+            var queueSeconds = 0.0
             while state.batchInEpoch < batches.count {
+                let queueStart = DispatchTime.now().uptimeNanoseconds
                 let inputs = stepInputs(of: batches)
                 let batch = inputs.batch
                 try trainStep(inputs)
                 state.batchInEpoch += 1
                 state.step += 1
+                if prefetchesSteps && state.batchInEpoch < batches.count { stageNextStep(of: batches) }
+                queueSeconds += Self.seconds(since: queueStart)
                 if !reportedFirstStep {
                     reportedFirstStep = true
                     _ = readEpochLossSum()
@@ -168,7 +173,6 @@ public final class Trainer {
                         log(String(format: "first step done %.1fs after the start (loading, set-up and kernels included)", uptime))
                     }
                 }
-                if prefetchesSteps && state.batchInEpoch < batches.count { stageNextStep(of: batches) }
                 progress.update(events: batch.targetCount) {
                     readEpochLossSum() / Double(max(state.batchInEpoch, 1))
                 }
@@ -206,11 +210,13 @@ public final class Trainer {
             let epochMetrics = EpochMetrics(
                 epoch: state.epoch, trainLoss: state.epochLossSum / Double(max(batches.count, 1)),
                 eventsPerSecond: eventsPerSecond, seconds: seconds, validation: validation.summary,
-                trainingSeconds: trainingSeconds, validationSeconds: validationSeconds)
+                trainingSeconds: trainingSeconds, validationSeconds: validationSeconds, queueSeconds: queueSeconds)
             try metricsLog?.write(epochMetrics)
-            log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs (training %.1fs, validation %.1fs)",
+            log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs (training %.2fs, of which %.2fs "
+                       + "queuing steps on the host; validation %.2fs)",
                        state.epoch + 1, epochs, epochMetrics.trainLoss, config.evaluationKs[0], metric,
-                       state.bestEpoch == state.epoch ? " (best)" : "", seconds, trainingSeconds, validationSeconds))
+                       state.bestEpoch == state.epoch ? " (best)" : "", seconds, trainingSeconds, queueSeconds,
+                       validationSeconds))
             state.epoch += 1
             state.batchInEpoch = 0
             state.epochLossSum = 0
