@@ -46,7 +46,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
-        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore"]),
+        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]

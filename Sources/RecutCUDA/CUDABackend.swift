@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RecutCore
 
 /// The CUDA backend: float32 and mixed-precision bfloat16 kernels compiled by NVRTC on first
@@ -94,8 +95,22 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return function
     }
 
-    /// Compiles and loads every kernel file now, so that timings and errors come up front.
+    /// Compiles and loads every kernel file now, so that timings and errors come up front:
+    /// the files not yet in the kernel cache are compiled side by side on the host's cores
+    /// (NVRTC compiles each program on its own), then loaded one by one.
     public func loadAllKernels() throws(CUDAError) {
+        let files = Array(Set(Kernel.allCases.map(\.file))).sorted()
+        let cache = kernelCache
+        let errors = Mutex<[CUDAError]>([])
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            guard let source = KernelSources.files[files[index]] else { return }
+            do throws(CUDAError) {
+                _ = try cache.image(for: source, headers: KernelSources.headers)
+            } catch {
+                errors.withLock { $0.append(error) }
+            }
+        }
+        if let error = errors.withLock({ $0.first }) { throw error }
         for kernel in Kernel.allCases { _ = try function(kernel) }
     }
 

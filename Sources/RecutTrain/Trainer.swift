@@ -39,7 +39,8 @@ public final class Trainer {
     private let batcher: TrainingBatcher
     private let parallelism: DataParallelism
     private let sampling: NegativeSampling?
-    /// The step's negative ids, drawn on the backend after the step's targets arrive.
+    /// The step's negative ids, drawn on the backend after the step's targets arrive; nil when
+    /// the loss regenerates them.
     private let negativeIDs: Tensor?
     private let prefetcher: StepPrefetcher
     private let schedule: LearningRateSchedule
@@ -94,9 +95,10 @@ public final class Trainer {
                 ? .perItem(backend.upload(sampler.logProbabilities, shape: [catalogSize + 1])) : nil
             let sampling = NegativeSampling(sampler: DeviceNegativeSampler(sampler, on: backend), count: config.negatives,
                                             granularity: config.negativeGranularity, collisions: config.collisions,
-                                            logQ: logQ)
+                                            logQ: logQ, lossRegeneratesIDs: config.loss == .fusedSampledCrossEntropy)
             self.sampling = sampling
-            negativeIDs = backend.makeTensor(shape: [sampling.capacity(batchSize: batchSize, length: length)], dtype: .int32)
+            let capacity = sampling.capacity(batchSize: batchSize, length: length)
+            negativeIDs = capacity > 0 ? backend.makeTensor(shape: [capacity], dtype: .int32) : nil
         } else {
             sampling = nil
             negativeIDs = nil
@@ -283,7 +285,7 @@ public final class Trainer {
                                    seed: Self.derivedSeed(Self.rankSeed(UInt64(config.seed), rank: parallelism.rank), .dropout,
                                                           step: state.step))
         let negatives = sampling.map { sampling in
-            sampling.draw(on: backend, into: negativeIDs!, targets: targetIDs, batch: batch, step: state.step)
+            sampling.draw(on: backend, into: negativeIDs, targets: targetIDs, batch: batch, step: state.step)
         }
         loss.forwardBackward(
             hidden: hidden, itemTable: model.lossItemTable, hiddenGradient: hiddenGradient,

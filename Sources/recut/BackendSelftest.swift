@@ -139,6 +139,7 @@ final class BackendSelftest {
             if let fusedSubject = subject as? any FusedLossBackend {
                 checkFusedLosses(fusedSubject)
                 checkBFloat16FusedPasses(fusedSubject)
+                checkDrawnNegatives(fusedSubject)
             }
             if let cuda = subject as? CUDABackend { checkPerPositionIDRanges(cuda) }
             checkTrainingStep(lossSubject, precision: .float32)

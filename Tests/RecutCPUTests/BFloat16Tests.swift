@@ -263,7 +263,7 @@ private func expectMixedMatchesFloat32(_ name: String, _ operands: [Operand], _ 
     ]) { t in
         backend.sampledLogSumExpBackward(hiddenGradient: t[0], tableGradient: t[1], logSumExp: t[2],
                                          positiveLogits: t[3], hidden: t[4], table: t[5], targets: t[6],
-                                         negativeIDs: t[7], logQ: .perNegative(t[8]), rows: rows,
+                                         negativeIDs: .stored(t[7]), logQ: .perNegative(t[8]), rows: rows,
                                          negatives: negatives, rowsPerNegativeRow: 2, dimension: dimension,
                                          gradientScale: 0.5, filterThreshold: 0)
     }

@@ -1,10 +1,22 @@
 import RecutCore
 
 extension CPUBackend {
+    /// Drawn ids are materialised first: the CPU is the reference, not the fast path.
     public func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
                                         hidden: Tensor, table: Tensor, targets: Tensor,
-                                        negativeIDs: Tensor, logQ: LogQCorrection?,
+                                        negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                         rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int) {
+        sampledLogSumExpForward(logSumExp, losses: losses, positiveLogits: positiveLogits, hidden: hidden, table: table,
+                                targets: targets,
+                                negativeIDs: storedNegatives(negativeIDs, targets: targets, rows: rows, count: negatives),
+                                logQ: logQ, rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow,
+                                dimension: dimension)
+    }
+
+    private func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
+                                         hidden: Tensor, table: Tensor, targets: Tensor,
+                                         negativeIDs: Tensor, logQ: LogQCorrection?,
+                                         rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int) {
         if widenedBFloat16([logSumExp, losses, positiveLogits, hidden, table, targets, negativeIDs] + logQ.operands,
                             written: [0, 1], { t in
             sampledLogSumExpForward(t[0], losses: t[1], positiveLogits: t[2], hidden: t[3], table: t[4], targets: t[5],
@@ -34,9 +46,22 @@ extension CPUBackend {
     public func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
                                          logSumExp: Tensor, positiveLogits: Tensor,
                                          hidden: Tensor, table: Tensor, targets: Tensor,
-                                         negativeIDs: Tensor, logQ: LogQCorrection?,
+                                         negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                          rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
                                          gradientScale: Double, filterThreshold: Double) {
+        sampledLogSumExpBackward(hiddenGradient: hiddenGradient, tableGradient: tableGradient, logSumExp: logSumExp,
+                                 positiveLogits: positiveLogits, hidden: hidden, table: table, targets: targets,
+                                 negativeIDs: storedNegatives(negativeIDs, targets: targets, rows: rows, count: negatives),
+                                 logQ: logQ, rows: rows, negatives: negatives, rowsPerNegativeRow: rowsPerNegativeRow,
+                                 dimension: dimension, gradientScale: gradientScale, filterThreshold: filterThreshold)
+    }
+
+    private func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
+                                          logSumExp: Tensor, positiveLogits: Tensor,
+                                          hidden: Tensor, table: Tensor, targets: Tensor,
+                                          negativeIDs: Tensor, logQ: LogQCorrection?,
+                                          rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
+                                          gradientScale: Double, filterThreshold: Double) {
         if widenedBFloat16([hiddenGradient, tableGradient, logSumExp, positiveLogits, hidden, table, targets, negativeIDs]
                             + logQ.operands, written: [0, 1], { t in
             sampledLogSumExpBackward(hiddenGradient: t[0], tableGradient: t[1], logSumExp: t[2], positiveLogits: t[3],
@@ -198,6 +223,22 @@ private struct SampledBackwardPass<S: CPUScalar> {
                     }
                 }
             }
+        }
+    }
+}
+
+extension CPUBackend {
+    /// The ids of `negativeIDs` in a tensor: stored ones as they are, drawn ones as the
+    /// counter draws them for `rows` positions (`count` each), with `sampleNegatives`.
+    func storedNegatives(_ negativeIDs: NegativeIDs, targets: Tensor, rows: Int, count: Int) -> Tensor {
+        switch negativeIDs {
+        case .stored(let ids):
+            return ids
+        case .drawn(let sampler, let step):
+            let ids = makeTensor(shape: [rows, count], dtype: .int32)
+            sampleNegatives(ids, targets: targets, sampler: sampler, step: step, positions: rows, positionsPerGroup: 1,
+                            count: count, collisions: .keep)
+            return ids
         }
     }
 }

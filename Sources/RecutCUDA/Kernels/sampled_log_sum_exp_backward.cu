@@ -3,22 +3,23 @@
 // to a float32 sum and scale * w * hidden[r] to the table gradient rows of the negatives and
 // the target, with float atomics (ids repeat across rows), so the order of additions varies
 // between runs. The positive's weight is exp(p - logSumExp[r]) - 1, dropped when its
-// magnitude is below the threshold.
+// magnitude is below the threshold. With negativeIDs null, the ids are regenerated from the
+// counter (seed, step, alias table), in every id range.
 #include "sampled_rows.cuh"
 
 // Parallel layout: one warp per row and id range: block (x, y) scores the negatives of rows
 // 8x..8x+7 whose ids lie in range y, [y idsPerRange, (y + 1) idsPerRange). Blocks start in
 // order of y, so the rows of E and of the table gradient that the atomics of one range touch
-// stay in L2 instead of going to DRAM at random. A warp reads its row's ids 32 at a time
-// (streaming, so that they do not push those rows out of L2) and hands the ones in range to
-// its groups of 8 lanes; each lane accumulates its float4s of dH, the four groups add theirs
+// stay in L2 instead of going to DRAM at random. A warp reads (streaming, so that they do not
+// push those rows out of L2) or regenerates its row's ids 32 at a time and hands the ones in
+// range to its groups of 8 lanes; each lane accumulates its float4s of dH, the four groups add theirs
 // with shuffles, and group 0 adds the row's share to hiddenSums (float32, zeroed first).
 // Table-gradient rows get 16-byte vector atomics.
 template <typename Operand>
 __device__ __forceinline__ void sampled_log_sum_exp_backward(float *hiddenSums, float *tableGradient,
                                                              const float *logSumExp, const float *positive,
                                                              const Operand *hidden, const Operand *table,
-                                                             const int *targets, const int *negativeIDs,
+                                                             const int *targets, const SampledNegativeIDs &source,
                                                              const float *logQ, int logQMode, float logNegatives,
                                                              int rows, int negatives, int rowsPerNegativeRow,
                                                              int dimension, long long tableRows, float scale,
@@ -47,10 +48,10 @@ __device__ __forceinline__ void sampled_log_sum_exp_backward(float *hiddenSums, 
             sampled_atomic_add4(de + c, make_float4(w * h[q].x, w * h[q].y, w * h[q].z, w * h[q].w));
         }
     }
-    long long first = (long long)(r / rowsPerNegativeRow) * negatives;
+    long long idRow = r / rowsPerNegativeRow, first = idRow * negatives;
     for (int k0 = 0; k0 < negatives; k0 += 32) {
         int k = k0 + lane;
-        int id = k < negatives ? __ldcs(negativeIDs + first + k) : 0;
+        int id = k < negatives ? sampled_negative_id(source, idRow, negatives, k, true) : 0;
         bool counts = id >= low && id < high && id > 0 && id < tableRows && id != target;
         unsigned pending = __ballot_sync(0xffffffffu, counts);
         while (pending != 0u) {
@@ -101,11 +102,13 @@ extern "C" __global__ void sampled_log_sum_exp_backward_f32(float *hiddenSums, f
                                                             const float *logSumExp, const float *positive,
                                                             const float *hidden, const float *table,
                                                             const int *targets, const int *negativeIDs,
-                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            const unsigned *thresholds, const int *aliases, unsigned long long seed,
+                                                            unsigned step, unsigned catalogSize, const float *logQ, int logQMode, float logNegatives,
                                                             int rows, int negatives, int rowsPerNegativeRow,
                                                             int dimension, long long tableRows, float scale,
                                                             float threshold, long long idsPerRange) {
-    sampled_log_sum_exp_backward(hiddenSums, tableGradient, logSumExp, positive, hidden, table, targets, negativeIDs,
+    SampledNegativeIDs source = {negativeIDs, {seed, step, catalogSize, thresholds, aliases}};
+    sampled_log_sum_exp_backward(hiddenSums, tableGradient, logSumExp, positive, hidden, table, targets, source,
                                  logQ, logQMode, logNegatives, rows, negatives, rowsPerNegativeRow, dimension,
                                  tableRows, scale, threshold, idsPerRange);
 }
@@ -116,11 +119,13 @@ extern "C" __global__ void sampled_log_sum_exp_backward_bf16(float *hiddenSums, 
                                                              const float *logSumExp, const float *positive,
                                                              const bf16 *hidden, const bf16 *table,
                                                              const int *targets, const int *negativeIDs,
-                                                             const float *logQ, int logQMode, float logNegatives,
+                                                             const unsigned *thresholds, const int *aliases, unsigned long long seed,
+                                                             unsigned step, unsigned catalogSize, const float *logQ, int logQMode, float logNegatives,
                                                              int rows, int negatives, int rowsPerNegativeRow,
                                                              int dimension, long long tableRows, float scale,
                                                              float threshold, long long idsPerRange) {
-    sampled_log_sum_exp_backward(hiddenSums, tableGradient, logSumExp, positive, hidden, table, targets, negativeIDs,
+    SampledNegativeIDs source = {negativeIDs, {seed, step, catalogSize, thresholds, aliases}};
+    sampled_log_sum_exp_backward(hiddenSums, tableGradient, logSumExp, positive, hidden, table, targets, source,
                                  logQ, logQMode, logNegatives, rows, negatives, rowsPerNegativeRow, dimension,
                                  tableRows, scale, threshold, idsPerRange);
 }

@@ -1,17 +1,18 @@
 // Forward pass of `cce-` with negatives gathered per row (per position): row r scores its
 // positive and the K negatives of id row r / rowsPerNegativeRow against hidden[r] and keeps
 // only logSumExp[r] and losses[r]; the negative logits never leave the registers. An id 0
-// or equal to the row's target is skipped; logQMode 0 none, 1 per item, 2 per negative.
+// or equal to the row's target is skipped; logQMode 0 none, 1 per item, 2 per negative. With
+// negativeIDs null, the ids are regenerated from the counter (seed, step, alias table).
 #include "sampled_rows.cuh"
 
-// Parallel layout: one warp per row; each group of 8 lanes scores one negative at a time
-// (4 in flight per warp), each lane holding 4 dimensions of every 32 as a float4 and
-// reading the table row with 16-byte loads; each group keeps an online (maximum, sum) and
-// the four are combined with shuffles at the end.
+// Parallel layout: one warp per row; each lane reads (or regenerates) one id of every 32, and
+// each group of 8 lanes scores one negative at a time (4 in flight per warp), each lane holding
+// 4 dimensions of every 32 as a float4 and reading the table row with 16-byte loads; each group
+// keeps an online (maximum, sum) and the four are combined with shuffles at the end.
 template <typename Operand>
 __device__ __forceinline__ void sampled_log_sum_exp_forward(float *logSumExp, float *losses, const float *positive,
                                                             const Operand *hidden, const Operand *table,
-                                                            const int *targets, const int *negativeIDs,
+                                                            const int *targets, const SampledNegativeIDs &source,
                                                             const float *logQ, int logQMode, float logNegatives,
                                                             int rows, int negatives, int rowsPerNegativeRow,
                                                             int dimension, long long tableRows) {
@@ -28,24 +29,27 @@ __device__ __forceinline__ void sampled_log_sum_exp_forward(float *logSumExp, fl
     }
     float4 h[SAMPLED_ROW_VECTORS];
     sampled_load_row(h, hidden + (long long)r * dimension, member, dimension);
-    long long first = (long long)(r / rowsPerNegativeRow) * negatives;
+    long long idRow = r / rowsPerNegativeRow, first = idRow * negatives;
     float maximum = RECUT_NEGATIVE_INFINITY, sum = 0.0f;
-    for (int k0 = 0; k0 < negatives; k0 += 4) {
-        int k = k0 + group;
-        int id = k < negatives ? negativeIDs[first + k] : 0;
-        bool counts = id > 0 && id < tableRows && id != target;
-        float4 e[SAMPLED_ROW_VECTORS];
-        float dot = counts ? sampled_partial_dot(e, h, table + (long long)id * dimension, member, dimension) : 0.0f;
-        dot += __shfl_xor_sync(0xffffffffu, dot, 4);
-        dot += __shfl_xor_sync(0xffffffffu, dot, 2);
-        dot += __shfl_xor_sync(0xffffffffu, dot, 1);
-        if (!counts) continue;
-        float z = dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k, id);
-        if (z > maximum) {
-            sum = sum * expf(maximum - z) + 1.0f;
-            maximum = z;
-        } else {
-            sum += expf(z - maximum);
+    for (int window = 0; window < negatives; window += 32) {
+        int lanesID = window + lane < negatives ? sampled_negative_id(source, idRow, negatives, window + lane, false) : 0;
+        for (int offset = 0; offset < 32; offset += 4) {
+            int k = window + offset + group;
+            int id = __shfl_sync(0xffffffffu, lanesID, offset + group);
+            bool counts = k < negatives && id > 0 && id < tableRows && id != target;
+            float4 e[SAMPLED_ROW_VECTORS];
+            float dot = counts ? sampled_partial_dot(e, h, table + (long long)id * dimension, member, dimension) : 0.0f;
+            dot += __shfl_xor_sync(0xffffffffu, dot, 4);
+            dot += __shfl_xor_sync(0xffffffffu, dot, 2);
+            dot += __shfl_xor_sync(0xffffffffu, dot, 1);
+            if (!counts) continue;
+            float z = dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k, id);
+            if (z > maximum) {
+                sum = sum * expf(maximum - z) + 1.0f;
+                maximum = z;
+            } else {
+                sum += expf(z - maximum);
+            }
         }
     }
     for (int offset = 8; offset < 32; offset <<= 1) {
@@ -65,10 +69,12 @@ __device__ __forceinline__ void sampled_log_sum_exp_forward(float *logSumExp, fl
 extern "C" __global__ void sampled_log_sum_exp_forward_f32(float *logSumExp, float *losses, const float *positive,
                                                            const float *hidden, const float *table,
                                                            const int *targets, const int *negativeIDs,
-                                                           const float *logQ, int logQMode, float logNegatives,
+                                                           const unsigned *thresholds, const int *aliases, unsigned long long seed, unsigned step,
+                                                           unsigned catalogSize, const float *logQ, int logQMode, float logNegatives,
                                                            int rows, int negatives, int rowsPerNegativeRow,
                                                            int dimension, long long tableRows) {
-    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, negativeIDs, logQ, logQMode,
+    SampledNegativeIDs source = {negativeIDs, {seed, step, catalogSize, thresholds, aliases}};
+    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, source, logQ, logQMode,
                                 logNegatives, rows, negatives, rowsPerNegativeRow, dimension, tableRows);
 }
 
@@ -76,9 +82,11 @@ extern "C" __global__ void sampled_log_sum_exp_forward_f32(float *logSumExp, flo
 extern "C" __global__ void sampled_log_sum_exp_forward_bf16(float *logSumExp, float *losses, const float *positive,
                                                             const bf16 *hidden, const bf16 *table,
                                                             const int *targets, const int *negativeIDs,
-                                                            const float *logQ, int logQMode, float logNegatives,
+                                                            const unsigned *thresholds, const int *aliases, unsigned long long seed, unsigned step,
+                                                            unsigned catalogSize, const float *logQ, int logQMode, float logNegatives,
                                                             int rows, int negatives, int rowsPerNegativeRow,
                                                             int dimension, long long tableRows) {
-    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, negativeIDs, logQ, logQMode,
+    SampledNegativeIDs source = {negativeIDs, {seed, step, catalogSize, thresholds, aliases}};
+    sampled_log_sum_exp_forward(logSumExp, losses, positive, hidden, table, targets, source, logQ, logQMode,
                                 logNegatives, rows, negatives, rowsPerNegativeRow, dimension, tableRows);
 }

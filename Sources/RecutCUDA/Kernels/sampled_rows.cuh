@@ -5,9 +5,26 @@
 // loads of 4 elements, aligned because d is a multiple of 4); the arithmetic is float.
 #pragma once
 #include "fused_tiles.cuh"
+#include "negative_draws.cuh"
 #include "precision.cuh"
 
 #define SAMPLED_ROW_VECTORS 4
+
+// Where a row's negative ids come from: stored ids [_, K] read from row r / rowsPerNegativeRow,
+// or, when ids is null, the counter that drew them (per position: group r), regenerated here
+// so that no [N, K] id tensor exists.
+struct SampledNegativeIDs {
+    const int *ids;
+    NegativeDraws draws;
+};
+
+// Negative k of id row `idRow` (k < K); `streaming` reads stored ids without keeping them in L2.
+__device__ __forceinline__ int sampled_negative_id(const SampledNegativeIDs &source, long long idRow, int negatives,
+                                                   int k, bool streaming) {
+    if (source.ids == nullptr) return negative_draw(source.draws, idRow, k, 0u);
+    const int *address = source.ids + idRow * negatives + k;
+    return streaming ? __ldcs(address) : *address;
+}
 
 // logQMode: 0 none, 1 per item (logQ[id]), 2 per negative (logQ[slot]).
 __device__ __forceinline__ float sampled_log_q_shift(const float *logQ, int logQMode, float logNegatives,

@@ -71,7 +71,7 @@ struct FusedTileKernels {
 extension CUDABackend {
     /// The log-q arguments of the fused kernels: (table address, mode 0 none / 1 per item /
     /// 2 per negative, log K).
-    func fusedLogQArguments(_ logQ: LogQCorrection?, negativeIDs: Tensor, negatives: Int) -> [KernelArgument] {
+    func fusedLogQArguments(_ logQ: LogQCorrection?, negativeIDs: NegativeIDs, negatives: Int) -> [KernelArgument] {
         let logNegatives = KernelArgument.float(Float(log(Double(max(negatives, 1)))))
         switch logQ {
         case nil:
@@ -81,7 +81,10 @@ extension CUDABackend {
             return [.address(values.address), .int32(1), logNegatives]
         case .perNegative(let values):
             requireFloat32("fused loss log q", values)
-            precondition(values.count >= negativeIDs.count, "per-negative log q shorter than the negative ids")
+            guard case .stored(let ids) = negativeIDs else {
+                preconditionFailure("a per-negative log q needs stored negative ids")
+            }
+            precondition(values.count >= ids.count, "per-negative log q shorter than the negative ids")
             return [.address(values.address), .int32(2), logNegatives]
         }
     }

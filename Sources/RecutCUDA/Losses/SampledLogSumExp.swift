@@ -10,7 +10,7 @@ extension CUDABackend {
     /// Hidden states and table are float32 or bfloat16; the per-row vectors float32.
     public func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
                                         hidden: Tensor, table: Tensor, targets: Tensor,
-                                        negativeIDs: Tensor, logQ: LogQCorrection?,
+                                        negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                         rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int) {
         checkFusedOperands("sampledLogSumExpForward", rowOutputs: [logSumExp, losses, positiveLogits],
                            hidden: hidden, table: table, targets: targets, rows: rows, dimension: dimension)
@@ -25,8 +25,8 @@ extension CUDABackend {
         }
         launch(hidden.dtype == .bfloat16 ? .sampledLogSumExpForwardBFloat16 : .sampledLogSumExpForward, grid: ((rows + 7) / 8, 1, 1), block: (256, 1, 1),
                [.address(logSumExp.address), .address(losses.address), .address(positiveLogits.address),
-                .address(hidden.address), .address(table.address), .address(targets.address),
-                .address(negativeIDs.address)] + logQArguments
+                .address(hidden.address), .address(table.address), .address(targets.address)]
+                + negativeIDArguments(negativeIDs) + logQArguments
                 + [.int32(Int32(rows)), .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)),
                    .int32(Int32(dimension)), .int64(table.count / dimension)])
     }
@@ -38,7 +38,7 @@ extension CUDABackend {
     public func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
                                          logSumExp: Tensor, positiveLogits: Tensor,
                                          hidden: Tensor, table: Tensor, targets: Tensor,
-                                         negativeIDs: Tensor, logQ: LogQCorrection?,
+                                         negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                          rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
                                          gradientScale: Double, filterThreshold: Double) {
         checkFusedOperands("sampledLogSumExpBackward", rowOutputs: [logSumExp, positiveLogits],
@@ -75,7 +75,7 @@ extension CUDABackend {
                grid: ((rows + 7) / 8, ranges, 1), block: (256, 1, 1),
                [.address(sums.address), .address(tableGradient.address), .address(logSumExp.address),
                 .address(positiveLogits.address), .address(hidden.address), .address(table.address),
-                .address(targets.address), .address(negativeIDs.address)] + logQArguments
+                .address(targets.address)] + negativeIDArguments(negativeIDs) + logQArguments
                 + [.int32(Int32(rows)), .int32(Int32(negatives)), .int32(Int32(rowsPerNegativeRow)),
                    .int32(Int32(dimension)), .int64(tableRows),
                    .float(Float(gradientScale)), .float(Float(filterThreshold)),
@@ -99,19 +99,39 @@ extension CUDABackend {
 
     /// The tile groups of negatives shared by at least `tiledRowsPerNegativeRow` rows; nil
     /// for per-position negatives (and none at all), which the warp-per-row kernels gather.
-    private func sampledTileGroups(_ negativeIDs: Tensor, _ logQArguments: [KernelArgument], rows: Int, negatives: Int,
-                                   rowsPerNegativeRow: Int, dimension: Int, table: Tensor) -> FusedTileGroups? {
-        guard negatives > 0, rowsPerNegativeRow >= Self.tiledRowsPerNegativeRow else { return nil }
-        return FusedTileGroups(ids: negativeIDs.address, logQ: logQArguments, rows: rows, columns: negatives,
+    private func sampledTileGroups(_ negativeIDs: NegativeIDs, _ logQArguments: [KernelArgument], rows: Int,
+                                   negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
+                                   table: Tensor) -> FusedTileGroups? {
+        guard negatives > 0, rowsPerNegativeRow >= Self.tiledRowsPerNegativeRow,
+              case .stored(let ids) = negativeIDs else { return nil }
+        return FusedTileGroups(ids: ids.address, logQ: logQArguments, rows: rows, columns: negatives,
                                rowsPerGroup: min(rowsPerNegativeRow, rows), dimension: dimension,
                                tableRows: table.count / dimension)
     }
 
-    private func checkNegativeIDs(_ negativeIDs: Tensor, rows: Int, negatives: Int, rowsPerNegativeRow: Int) {
+    /// The per-position kernels' id arguments: the stored ids, or a null pointer and the
+    /// counter's alias table, seed, step and catalog size for ids regenerated in the kernel.
+    private func negativeIDArguments(_ negativeIDs: NegativeIDs) -> [KernelArgument] {
+        switch negativeIDs {
+        case .stored(let ids):
+            return [.address(ids.address), .address(0), .address(0), .unsigned64(0), .int32(0), .int32(0)]
+        case .drawn(let sampler, let step):
+            return [.address(0), .address(sampler.aliasThresholds?.address ?? 0), .address(sampler.aliases?.address ?? 0),
+                    .unsigned64(sampler.sampler.seed), .int32(Int32(bitPattern: UInt32(step))),
+                    .int32(Int32(sampler.sampler.catalogSize))]
+        }
+    }
+
+    private func checkNegativeIDs(_ negativeIDs: NegativeIDs, rows: Int, negatives: Int, rowsPerNegativeRow: Int) {
         precondition(negatives >= 0 && rowsPerNegativeRow >= 1,
                      "fused sampled loss: negatives \(negatives), rows per negative row \(rowsPerNegativeRow)")
-        let idRows = rows == 0 ? 0 : (rows - 1) / rowsPerNegativeRow + 1
-        precondition(negativeIDs.dtype == .int32 && negativeIDs.count >= idRows * negatives,
-                     "fused sampled loss: negative ids hold fewer than \(idRows) int32 rows of \(negatives)")
+        switch negativeIDs {
+        case .stored(let ids):
+            let idRows = rows == 0 ? 0 : (rows - 1) / rowsPerNegativeRow + 1
+            precondition(ids.dtype == .int32 && ids.count >= idRows * negatives,
+                         "fused sampled loss: negative ids hold fewer than \(idRows) int32 rows of \(negatives)")
+        case .drawn:
+            precondition(rowsPerNegativeRow == 1, "fused sampled loss: drawn negatives are per position")
+        }
     }
 }

@@ -21,10 +21,11 @@ public protocol FusedLossBackend: LossBackend {
     ///
     /// Negative ids are laid out and excluded as in `LossBackend.sampledSoftmaxCrossEntropy`
     /// (row r reads ids row r / rowsPerNegativeRow; an id 0 or equal to the row's target is
-    /// skipped); the negatives are gathered and scored inside the op.
+    /// skipped); the negatives are gathered and scored inside the op. Drawn ids
+    /// (`NegativeIDs.drawn`, per position) are regenerated inside the op, never stored.
     func sampledLogSumExpForward(_ logSumExp: Tensor, losses: Tensor, positiveLogits: Tensor,
                                  hidden: Tensor, table: Tensor, targets: Tensor,
-                                 negativeIDs: Tensor, logQ: LogQCorrection?,
+                                 negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                  rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int)
 
     /// Sampled softmax backward: with weights w_k = exp(z_k - logSumExp[r]) and
@@ -34,7 +35,7 @@ public protocol FusedLossBackend: LossBackend {
     func sampledLogSumExpBackward(hiddenGradient: Tensor, tableGradient: Tensor,
                                   logSumExp: Tensor, positiveLogits: Tensor,
                                   hidden: Tensor, table: Tensor, targets: Tensor,
-                                  negativeIDs: Tensor, logQ: LogQCorrection?,
+                                  negativeIDs: NegativeIDs, logQ: LogQCorrection?,
                                   rows: Int, negatives: Int, rowsPerNegativeRow: Int, dimension: Int,
                                   gradientScale: Double, filterThreshold: Double)
 

@@ -32,7 +32,7 @@ public final class SampledCrossEntropyLoss: TrainingLoss {
         ) { scores, gradientScale in
             backend.sampledSoftmaxCrossEntropy(
                 scores.losses, positiveLogits: scores.positive, negativeLogits: scores.negative,
-                targets: targets, negativeIDs: negatives.ids, logQ: negatives.logQ,
+                targets: targets, negativeIDs: negatives.storedIDs, logQ: negatives.logQ,
                 rows: positions, negatives: scores.negatives, rowsPerNegativeRow: scores.rowsPerNegativeRow,
                 gradientScale: gradientScale)
         }

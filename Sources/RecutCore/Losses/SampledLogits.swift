@@ -68,15 +68,15 @@ struct SampledLogits {
                                    rows: n, idsPerRow: 1, dimension: d)
         switch negatives.granularity {
         case .perPosition:
-            backend.gatheredDotForward(scores.negative, hidden: hidden, table: itemTable, ids: negatives.ids,
+            backend.gatheredDotForward(scores.negative, hidden: hidden, table: itemTable, ids: negatives.storedIDs,
                                        rows: n, idsPerRow: k, dimension: d)
         case .perBatch:
-            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.ids, dimension: d)
+            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.storedIDs, dimension: d)
             backend.matmul(scores.negative, hidden, rows, rows: n, columns: k, inner: d,
                            transposeA: false, transposeB: true, alpha: 1, beta: 0)
         case .perSequence:
-            let sequences = negatives.ids.shape[0], length = rowsPerNegativeRow
-            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.ids, dimension: d)
+            let sequences = negatives.storedIDs.shape[0], length = rowsPerNegativeRow
+            let rows = gather(backend: backend, itemTable: itemTable, ids: negatives.storedIDs, dimension: d)
             backend.batchedMatmul(scores.negative, hidden, rows, rows: length, columns: k, inner: d,
                                   transposeA: false, transposeB: true, alpha: 1, beta: 0,
                                   batchCount: sequences, outputStride: length * k,
@@ -95,7 +95,7 @@ struct SampledLogits {
         switch negatives.granularity {
         case .perPosition:
             backend.gatheredDotBackward(hiddenGradient: dH, tableGradient: dE, logitGradient: scores.negative,
-                                        hidden: hidden, table: itemTable, ids: negatives.ids,
+                                        hidden: hidden, table: itemTable, ids: negatives.storedIDs,
                                         rows: n, idsPerRow: k, dimension: d)
         case .perBatch:
             // The gathered rows serve dH first, then their gradient takes their place.
@@ -105,10 +105,10 @@ struct SampledLogits {
             let rowGradient = gatheredRowGradient(backend: backend, rows: rows, dtype: dE.dtype)
             backend.matmul(rowGradient, scores.negative, hidden, rows: k, columns: d, inner: n,
                            transposeA: true, transposeB: false, alpha: 1, beta: 0)
-            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.ids,
+            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.storedIDs,
                                       count: k, dimension: d, skipping: 0)
         case .perSequence:
-            let sequences = negatives.ids.shape[0], length = scores.rowsPerNegativeRow
+            let sequences = negatives.storedIDs.shape[0], length = scores.rowsPerNegativeRow
             let rows = gathered.view([sequences * k, d], dtype: hidden.dtype, on: backend)
             backend.batchedMatmul(dH, scores.negative, rows, rows: length, columns: d, inner: k,
                                   transposeA: false, transposeB: false, alpha: 1, beta: 1,
@@ -119,7 +119,7 @@ struct SampledLogits {
                                   transposeA: true, transposeB: false, alpha: 1, beta: 0,
                                   batchCount: sequences, outputStride: k * d,
                                   aStride: length * k, bStride: length * d)
-            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.ids,
+            backend.embeddingBackward(dE, outputGradient: rowGradient, ids: negatives.storedIDs,
                                       count: sequences * k, dimension: d, skipping: 0)
         }
     }
@@ -153,7 +153,7 @@ extension SampledLogits {
                         lossSum: lossSum) { scores, gradientScale in
             backend.sigmoidBinaryCrossEntropy(
                 scores.losses, positiveLogits: scores.positive, negativeLogits: scores.negative,
-                targets: targets, negativeIDs: negatives.ids,
+                targets: targets, negativeIDs: negatives.storedIDs,
                 rows: positions, negatives: scores.negatives, rowsPerNegativeRow: scores.rowsPerNegativeRow,
                 positiveWeight: positiveWeight, gradientScale: gradientScale)
         }

@@ -4,9 +4,12 @@ extension SampledNegatives {
     func rowsPerNegativeRow(positions n: Int) -> Int {
         switch granularity {
         case .perPosition:
-            precondition(ids.shape[0] == n, "per-position negatives must be [\(n), K], not \(ids.shape)")
+            if case .stored(let ids) = ids {
+                precondition(ids.shape[0] == n, "per-position negatives must be [\(n), K], not \(ids.shape)")
+            }
             return 1
         case .perSequence:
+            let ids = storedIDs
             precondition(ids.shape[0] > 0 && n % ids.shape[0] == 0,
                          "per-sequence negatives [B, K] = \(ids.shape) must divide the \(n) positions into B sequences")
             return n / ids.shape[0]
@@ -23,6 +26,7 @@ extension SampledNegatives {
             precondition(table.count == itemCount + 1 && table.dtype == dtype,
                          "per-item log q must be \(itemCount + 1) \(dtype) values, not \(table.count) \(table.dtype)")
         case .perNegative(let values):
+            let ids = storedIDs
             precondition(values.count == ids.count && values.dtype == dtype,
                          "per-negative log q must match the \(ids.count) negative ids in \(dtype)")
         case nil:

@@ -14,23 +14,52 @@ public struct SampledNegatives: Sendable {
         case perBatch
     }
 
-    /// The negative item ids (int32), shaped as `granularity` says.
-    public var ids: Tensor
+    /// The negative item ids: stored, shaped as `granularity` says, or drawn per position by
+    /// a counter-based sampler and regenerated where the fused passes read them.
+    public var ids: NegativeIDs
     /// How the rows of `ids` map to positions.
     public var granularity: Granularity
     /// The sampler's log probabilities, for the log-q correction of `ce-`; nil for none.
     public var logQ: LogQCorrection?
+    /// K, the number of negatives per position.
+    public let countPerPosition: Int
 
-    /// Collects the negatives of one batch.
+    /// Collects the stored negatives of one batch.
     public init(ids: Tensor, granularity: Granularity, logQ: LogQCorrection? = nil) {
         precondition(ids.dtype == .int32, "negative ids must be int32, not \(ids.dtype)")
         precondition(ids.shape.count == (granularity == .perBatch ? 1 : 2),
                      "negative ids of shape \(ids.shape) do not fit granularity \(granularity)")
-        self.ids = ids
+        self.ids = .stored(ids)
         self.granularity = granularity
         self.logQ = logQ
+        countPerPosition = ids.shape.last ?? 0
     }
 
-    /// K, the number of negatives per position.
-    public var countPerPosition: Int { ids.shape.last ?? 0 }
+    /// `count` negatives per position drawn by `sampler` at `step`: position r's slot k is
+    /// `sampler.sampler.draw(group: r, slot: k, step: step)`, never stored.
+    public init(drawnBy sampler: DeviceNegativeSampler, step: Int, count: Int, logQ: LogQCorrection? = nil) {
+        precondition(count > 0 && step >= 0 && step <= Int(UInt32.max), "drawn negatives: count \(count), step \(step)")
+        ids = .drawn(sampler, step: step)
+        granularity = .perPosition
+        self.logQ = logQ
+        countPerPosition = count
+    }
+
+    /// The stored ids, for the losses that gather or multiply them (`ce-`, `bce`, `gbce`).
+    public var storedIDs: Tensor {
+        guard case .stored(let tensor) = ids else {
+            preconditionFailure("this loss reads stored negative ids; drawn negatives serve the fused cce- passes only")
+        }
+        return tensor
+    }
+}
+
+/// Where a sampled loss finds its negative ids.
+public enum NegativeIDs: Sendable {
+    /// int32 ids in a tensor: [N, K] per position, [B, K] per sequence, [K] per batch.
+    case stored(Tensor)
+    /// Per position, drawn by the counter-based `sampler` at `step` (row r's slot k is
+    /// `sampler.sampler.draw(group: r, slot: k, step: step)`); a backend regenerates each id
+    /// where it reads it, so no [N, K] tensor exists.
+    case drawn(DeviceNegativeSampler, step: Int)
 }

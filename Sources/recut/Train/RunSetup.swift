@@ -27,30 +27,40 @@ struct RunSetup {
     static func backend(for device: TrainingConfig.Device, ordinal: Int = 0) throws -> any LossBackend {
         switch device {
         case .cpu:
-            return announce(CPUBackend())
+            return try announce(CPUBackend())
         case .cuda:
+            let cuda: CUDABackend
             do {
-                return announce(try CUDABackend(ordinal: ordinal))
+                cuda = try CUDABackend(ordinal: ordinal)
             } catch {
                 throw CommandFailure("--device cuda: \(error)")
             }
+            return try announce(cuda)
         case .auto:
+            let cuda: CUDABackend
             do {
-                return announce(try CUDABackend(ordinal: ordinal))
+                cuda = try CUDABackend(ordinal: ordinal)
             } catch .noDriver {
-                return announce(CPUBackend())
+                return try announce(CPUBackend())
             } catch {
                 throw CommandFailure("--device auto: the CUDA driver loaded but the GPU is unusable: \(error); "
                                      + "use --device cpu")
             }
+            return try announce(cuda)
         }
     }
 
-    /// Logs which device computes the run and returns `backend`.
-    private static func announce(_ backend: any LossBackend) -> any LossBackend {
+    /// Logs which device computes the run and returns `backend`, its kernels compiled (or read
+    /// from the kernel cache) before any work, so that no step or evaluation waits for a compiler.
+    private static func announce(_ backend: any LossBackend) throws -> any LossBackend {
         if let cuda = backend as? CUDABackend {
             log("device: \(cuda.name) (\(cuda.driver.deviceName), sm_\(cuda.driver.architecture), "
                 + "driver \(cuda.driver.driverVersion))")
+            do {
+                try cuda.loadAllKernels()
+            } catch {
+                throw CommandFailure("cannot compile the CUDA kernels: \(error)")
+            }
         } else {
             log("device: \(backend.name)")
         }
