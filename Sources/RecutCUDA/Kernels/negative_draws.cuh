@@ -28,18 +28,33 @@ struct NegativeDraws {
     const int *aliases;
 };
 
-__device__ __forceinline__ int negative_draw(const NegativeDraws &draws, long long group, int slot, unsigned attempt) {
-    bool popularity = draws.thresholds != nullptr;
-    int perBlock = popularity ? 2 : 4;
-    uint4 words = philox4x32_10(make_uint4((unsigned)(slot / perBlock), (unsigned)group, draws.step, attempt),
-                                (unsigned)draws.seed, (unsigned)(draws.seed >> 32));
-    if (!popularity) {
-        int lane = slot & 3;
-        unsigned word = lane == 0 ? words.x : lane == 1 ? words.y : lane == 2 ? words.z : words.w;
+// Draws served by one Philox block: four uniform draws (a word each), two popularity draws (a
+// slot word and an acceptance word each).
+__device__ __forceinline__ int negative_draws_per_block(const NegativeDraws &draws) {
+    return draws.thresholds != nullptr ? 2 : 4;
+}
+
+// Draw `j` (< negative_draws_per_block) of Philox block `block` of `group`: slot
+// block * negative_draws_per_block + j.
+__device__ __forceinline__ int negative_draw_in_block(const NegativeDraws &draws, uint4 words, int j) {
+    if (draws.thresholds == nullptr) {
+        unsigned word = j == 0 ? words.x : j == 1 ? words.y : j == 2 ? words.z : words.w;
         return (int)__umulhi(word, draws.catalogSize) + 1;
     }
-    bool second = (slot & 1) != 0;
-    unsigned slotWord = second ? words.z : words.x, acceptance = second ? words.w : words.y;
+    unsigned slotWord = j != 0 ? words.z : words.x, acceptance = j != 0 ? words.w : words.y;
     unsigned aliasSlot = __umulhi(slotWord, draws.catalogSize);
     return acceptance < draws.thresholds[aliasSlot] ? (int)aliasSlot + 1 : draws.aliases[aliasSlot];
+}
+
+// The Philox words of block `block` of `group` at `attempt`.
+__device__ __forceinline__ uint4 negative_block(const NegativeDraws &draws, long long group, int block,
+                                                unsigned attempt) {
+    return philox4x32_10(make_uint4((unsigned)block, (unsigned)group, draws.step, attempt), (unsigned)draws.seed,
+                         (unsigned)(draws.seed >> 32));
+}
+
+// The item of slot `slot` of `group` at `attempt`.
+__device__ __forceinline__ int negative_draw(const NegativeDraws &draws, long long group, int slot, unsigned attempt) {
+    int perBlock = negative_draws_per_block(draws);
+    return negative_draw_in_block(draws, negative_block(draws, group, slot / perBlock, attempt), slot % perBlock);
 }

@@ -49,35 +49,41 @@ __device__ __forceinline__ void sampled_log_sum_exp_backward(float *hiddenSums, 
         }
     }
     long long idRow = r / rowsPerNegativeRow, first = idRow * negatives;
-    for (int k0 = 0; k0 < negatives; k0 += 32) {
-        int k = k0 + lane;
-        int id = k < negatives ? sampled_negative_id(source, idRow, negatives, k, true) : 0;
-        bool counts = id >= low && id < high && id > 0 && id < tableRows && id != target;
-        unsigned pending = __ballot_sync(0xffffffffu, counts);
-        while (pending != 0u) {
-            int source = sampled_next_negative(pending, group);
-            int negative = __shfl_sync(0xffffffffu, id, max(source, 0));
-            bool scores = source >= 0;
-            float dot =
-                scores ? sampled_partial_dot(e, h, table + (long long)negative * dimension, member, dimension) : 0.0f;
-            dot += __shfl_xor_sync(0xffffffffu, dot, 4);
-            dot += __shfl_xor_sync(0xffffffffu, dot, 2);
-            dot += __shfl_xor_sync(0xffffffffu, dot, 1);
-            if (!scores) continue;
-            float weight = expf(dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k0 + source, negative) -
-                                lse);
-            if (weight < threshold) continue;
-            float w = scale * weight;
-            float *de = tableGradient + (long long)negative * dimension;
+    int idsPerLane = sampled_ids_per_lane(source);
+    for (int k0 = 0; k0 < negatives; k0 += 32 * idsPerLane) {
+        int laneIDs[SAMPLED_IDS_PER_LANE];
+        sampled_lane_ids(laneIDs, source, idRow, negatives, k0, lane, true);
 #pragma unroll
-            for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
-                int c = 32 * q + 4 * member;
-                if (c >= dimension) continue;
-                accumulated[q].x = fmaf(w, e[q].x, accumulated[q].x);
-                accumulated[q].y = fmaf(w, e[q].y, accumulated[q].y);
-                accumulated[q].z = fmaf(w, e[q].z, accumulated[q].z);
-                accumulated[q].w = fmaf(w, e[q].w, accumulated[q].w);
-                sampled_atomic_add4(de + c, make_float4(w * h[q].x, w * h[q].y, w * h[q].z, w * h[q].w));
+        for (int j = 0; j < SAMPLED_IDS_PER_LANE; j++) {
+            if (j >= idsPerLane) break;
+            int id = laneIDs[j];
+            bool counts = id >= low && id < high && id > 0 && id < tableRows && id != target;
+            unsigned pending = __ballot_sync(0xffffffffu, counts);
+            while (pending != 0u) {
+                int source = sampled_next_negative(pending, group);
+                int negative = __shfl_sync(0xffffffffu, id, max(source, 0));
+                bool scores = source >= 0;
+                float dot = scores ? sampled_partial_dot(e, h, table + (long long)negative * dimension, member, dimension)
+                                   : 0.0f;
+                dot += __shfl_xor_sync(0xffffffffu, dot, 4);
+                dot += __shfl_xor_sync(0xffffffffu, dot, 2);
+                dot += __shfl_xor_sync(0xffffffffu, dot, 1);
+                if (!scores) continue;
+                long long slot = first + sampled_slot(k0, source, j, idsPerLane);
+                float weight = expf(dot - sampled_log_q_shift(logQ, logQMode, logNegatives, slot, negative) - lse);
+                if (weight < threshold) continue;
+                float w = scale * weight;
+                float *de = tableGradient + (long long)negative * dimension;
+#pragma unroll
+                for (int q = 0; q < SAMPLED_ROW_VECTORS; q++) {
+                    int c = 32 * q + 4 * member;
+                    if (c >= dimension) continue;
+                    accumulated[q].x = fmaf(w, e[q].x, accumulated[q].x);
+                    accumulated[q].y = fmaf(w, e[q].y, accumulated[q].y);
+                    accumulated[q].z = fmaf(w, e[q].z, accumulated[q].z);
+                    accumulated[q].w = fmaf(w, e[q].w, accumulated[q].w);
+                    sampled_atomic_add4(de + c, make_float4(w * h[q].x, w * h[q].y, w * h[q].z, w * h[q].w));
+                }
             }
         }
     }

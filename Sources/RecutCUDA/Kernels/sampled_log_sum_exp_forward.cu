@@ -5,8 +5,8 @@
 // negativeIDs null, the ids are regenerated from the counter (seed, step, alias table).
 #include "sampled_rows.cuh"
 
-// Parallel layout: one warp per row; each lane reads (or regenerates) one id of every 32, and
-// each group of 8 lanes scores one negative at a time (4 in flight per warp), each lane holding
+// Parallel layout: one warp per row; each lane reads one id of every 32 (or regenerates one
+// Philox block of ids, see sampled_lane_ids), and each group of 8 lanes scores one negative at a time (4 in flight per warp), each lane holding
 // 4 dimensions of every 32 as a float4 and reading the table row with 16-byte loads; each group
 // keeps an online (maximum, sum) and the four are combined with shuffles at the end.
 template <typename Operand>
@@ -31,24 +31,31 @@ __device__ __forceinline__ void sampled_log_sum_exp_forward(float *logSumExp, fl
     sampled_load_row(h, hidden + (long long)r * dimension, member, dimension);
     long long idRow = r / rowsPerNegativeRow, first = idRow * negatives;
     float maximum = RECUT_NEGATIVE_INFINITY, sum = 0.0f;
-    for (int window = 0; window < negatives; window += 32) {
-        int lanesID = window + lane < negatives ? sampled_negative_id(source, idRow, negatives, window + lane, false) : 0;
-        for (int offset = 0; offset < 32; offset += 4) {
-            int k = window + offset + group;
-            int id = __shfl_sync(0xffffffffu, lanesID, offset + group);
-            bool counts = k < negatives && id > 0 && id < tableRows && id != target;
-            float4 e[SAMPLED_ROW_VECTORS];
-            float dot = counts ? sampled_partial_dot(e, h, table + (long long)id * dimension, member, dimension) : 0.0f;
-            dot += __shfl_xor_sync(0xffffffffu, dot, 4);
-            dot += __shfl_xor_sync(0xffffffffu, dot, 2);
-            dot += __shfl_xor_sync(0xffffffffu, dot, 1);
-            if (!counts) continue;
-            float z = dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k, id);
-            if (z > maximum) {
-                sum = sum * expf(maximum - z) + 1.0f;
-                maximum = z;
-            } else {
-                sum += expf(z - maximum);
+    int idsPerLane = sampled_ids_per_lane(source);
+    for (int window = 0; window < negatives; window += 32 * idsPerLane) {
+        int laneIDs[SAMPLED_IDS_PER_LANE];
+        sampled_lane_ids(laneIDs, source, idRow, negatives, window, lane, false);
+#pragma unroll
+        for (int j = 0; j < SAMPLED_IDS_PER_LANE; j++) {
+            if (j >= idsPerLane) break;
+            for (int offset = 0; offset < 32; offset += 4) {
+                int k = sampled_slot(window, offset + group, j, idsPerLane);
+                int id = __shfl_sync(0xffffffffu, laneIDs[j], offset + group);
+                bool counts = k < negatives && id > 0 && id < tableRows && id != target;
+                float4 e[SAMPLED_ROW_VECTORS];
+                float dot = counts ? sampled_partial_dot(e, h, table + (long long)id * dimension, member, dimension)
+                                   : 0.0f;
+                dot += __shfl_xor_sync(0xffffffffu, dot, 4);
+                dot += __shfl_xor_sync(0xffffffffu, dot, 2);
+                dot += __shfl_xor_sync(0xffffffffu, dot, 1);
+                if (!counts) continue;
+                float z = dot - sampled_log_q_shift(logQ, logQMode, logNegatives, first + k, id);
+                if (z > maximum) {
+                    sum = sum * expf(maximum - z) + 1.0f;
+                    maximum = z;
+                } else {
+                    sum += expf(z - maximum);
+                }
             }
         }
     }

@@ -18,12 +18,38 @@ struct SampledNegativeIDs {
     NegativeDraws draws;
 };
 
-// Negative k of id row `idRow` (k < K); `streaming` reads stored ids without keeping them in L2.
-__device__ __forceinline__ int sampled_negative_id(const SampledNegativeIDs &source, long long idRow, int negatives,
-                                                   int k, bool streaming) {
-    if (source.ids == nullptr) return negative_draw(source.draws, idRow, k, 0u);
-    const int *address = source.ids + idRow * negatives + k;
-    return streaming ? __ldcs(address) : *address;
+// A warp reads a row's negatives in windows: 32 stored ids (one per lane), or the ids of 32
+// Philox blocks (one block per lane, SAMPLED_IDS_PER_LANE or fewer ids each), so that each
+// block is computed once. Lane `lane` holds slots sampled_slot(...) of the window at k0.
+#define SAMPLED_IDS_PER_LANE 4
+
+__device__ __forceinline__ int sampled_ids_per_lane(const SampledNegativeIDs &source) {
+    return source.ids != nullptr ? 1 : negative_draws_per_block(source.draws);
+}
+
+// The slot of the lane's id j in the window starting at k0.
+__device__ __forceinline__ int sampled_slot(int k0, int lane, int j, int idsPerLane) {
+    return k0 + lane * idsPerLane + j;
+}
+
+// Fills ids[0..<idsPerLane] with the lane's negatives of the window at k0 (0 past K);
+// `streaming` reads stored ids without keeping them in L2.
+__device__ __forceinline__ void sampled_lane_ids(int ids[SAMPLED_IDS_PER_LANE], const SampledNegativeIDs &source,
+                                                 long long idRow, int negatives, int k0, int lane, bool streaming) {
+    if (source.ids != nullptr) {
+        int k = k0 + lane;
+        const int *address = source.ids + idRow * negatives + k;
+        ids[0] = k < negatives ? (streaming ? __ldcs(address) : *address) : 0;
+        return;
+    }
+    int perBlock = negative_draws_per_block(source.draws);
+    uint4 words = negative_block(source.draws, idRow, k0 / perBlock + lane, 0u);
+#pragma unroll
+    for (int j = 0; j < SAMPLED_IDS_PER_LANE; j++) {
+        if (j >= perBlock) break;
+        int k = sampled_slot(k0, lane, j, perBlock);
+        ids[j] = k < negatives ? negative_draw_in_block(source.draws, words, j) : 0;
+    }
 }
 
 // logQMode: 0 none, 1 per item (logQ[id]), 2 per negative (logQ[slot]).

@@ -50,7 +50,7 @@ struct StepBenchCommand: ParsableCommand {
     @Option(help: "Attention heads.")
     var heads = 1
 
-    @Option(help: "Loss: ce (full softmax), ce- (K negatives per position), ce-shared (K negatives per batch), or the fused cce / cce- (per position).")
+    @Option(help: "Loss: ce (full softmax), ce- (K negatives per position), ce-shared (K negatives per batch), or the fused cce / cce- (per position, drawn inside the passes as in training).")
     var loss: LossChoice = .sampled
 
     @Option(help: "Negatives K (ignored by ce).")
@@ -105,6 +105,7 @@ struct StepBenchCommand: ParsableCommand {
         let targets = backend.upload(randomItems(positions), shape: [positions])
         let trainingLoss: any TrainingLoss
         var sampled: SampledNegatives?
+        var drawnBy: DeviceNegativeSampler?
         switch loss {
         case .ce:
             trainingLoss = CrossEntropyLoss(backend: backend)
@@ -121,8 +122,9 @@ struct StepBenchCommand: ParsableCommand {
         case .fusedSampled:
             guard let fusedBackend = backend as? any FusedLossBackend else { throw ValidationError("the device has no fused losses") }
             trainingLoss = FusedSampledCrossEntropyLoss(backend: fusedBackend, gradientFiltering: resolvedFiltering == .on)
-            sampled = SampledNegatives(ids: backend.upload(randomItems(positions * negatives), shape: [positions, negatives]),
-                                       granularity: .perPosition)
+            // As training draws them: uniform, regenerated inside the passes (a new step each time below).
+            drawnBy = DeviceNegativeSampler(try NegativeSampler(catalogSize: items, distribution: .uniform, seed: 2),
+                                            on: backend)
         }
         let hiddenGradient = backend.makeTensor(shape: [positions, dimension], dtype: model.activationDType)
 
@@ -139,6 +141,7 @@ struct StepBenchCommand: ParsableCommand {
             let hidden = model.forward(ids: ids, batch: batch, length: length, seed: UInt64(step))
             try synchronize()
             let lossStart = clock.now
+            if let drawnBy { sampled = SampledNegatives(drawnBy: drawnBy, step: step, count: negatives) }
             lastLoss = trainingLoss.forwardBackward(hidden: hidden, itemTable: model.lossItemTable,
                                                     hiddenGradient: hiddenGradient,
                                                     itemTableGradient: model.itemEmbeddingGradient,
