@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 import RecutCore
 
@@ -10,6 +11,8 @@ import RecutCore
 /// BLAS calls made from inside parallel loops (attention) do not oversubscribe the cores.
 public final class CPUBackend: Backend {
     public let name = "cpu"
+    /// The host's physical memory: the CPU backend allocates from the process's heap.
+    public var freeMemoryBytes: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
     /// The bytes held by the tensors this backend made.
     public let memory = CPUMemoryLedger()
 

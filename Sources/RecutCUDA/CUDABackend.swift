@@ -22,6 +22,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     /// bfloat16 on Ampere and later (sm_80+), whose tensor cores multiply it natively.
     public var preferredPrecision: Precision { driver.architecture >= 80 ? .bfloat16 : .float32 }
+
+    /// The device's free memory as the driver reports it, plus what the caching allocator holds for reuse.
+    public var freeMemoryBytes: Int {
+        must { () throws(CUDAError) in try driver.memoryInfo().free } + allocator.statistics.bytesCached
+    }
     private let lock = NSLock()
     private var functions: [Kernel: UnsafeMutableRawPointer] = [:]
     private var modules: [String: UnsafeMutableRawPointer] = [:]

@@ -17,6 +17,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(key: String, value: String, source: String, reason: String)
     /// Reading, preprocessing or splitting the data failed.
     case data(DataError)
+    /// The run needs more memory than its device has free (bytes, with the parts that need it).
+    case doesNotFit(device: String, needed: Double, available: Int, parts: [String])
 
     public var description: String {
         switch self {
@@ -30,6 +32,10 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
         case .invalidSetting(let key, let value, let source, let reason):
             "\(source): setting '\(key)' = '\(value)': \(reason)"
         case .data(let error): error.description
+        case .doesNotFit(let device, let needed, let available, let parts):
+            "the run needs at least \(TrainingMemory.formatted(needed)) on \(device) (\(parts.joined(separator: ", "))) "
+                + "but \(TrainingMemory.formatted(Double(available))) are free; lower --batch, --max-length, --dim, "
+                + "--negatives or the catalog, or use a larger device"
         }
     }
 }

@@ -73,6 +73,8 @@ public final class Trainer {
         let catalogSize = dataset.itemCount
         let length = config.resolvedMaxLength, batchSize = config.batchSize
         let seed = UInt64(config.seed)
+        try TrainingMemory(config: config, catalogSize: catalogSize, backend: backend,
+                           precision: config.precision.resolved(on: backend)).check(on: backend)
         model = SASRec(configuration: config.modelConfiguration(catalogSize: catalogSize), backend: backend,
                        precision: config.precision.resolved(on: backend),
                        maximumBatch: batchSize, seed: Self.derivedSeed(seed, .initialization))

@@ -17,6 +17,9 @@ public protocol Backend: AnyObject, Sendable {
 
     // MARK: Memory
 
+    /// Bytes the backend can still allocate (a GPU's free memory, the host's physical memory),
+    /// so that work that cannot fit is refused before it starts.
+    var freeMemoryBytes: Int { get }
     /// A new zero-filled tensor.
     func makeTensor(shape: [Int], dtype: DType) -> Tensor
     /// A new float32 tensor holding `values`.

@@ -7,34 +7,34 @@ import RecutTrain
 /// values are checked when the overrides are applied.
 struct TrainingOptions: ParsableArguments {
     @Option(help: "Loss: ce, ce-, cce, cce-, bce or gbce (default ce).") var loss: String?
-    @Option(help: "Negatives per positive for ce-, cce-, bce and gbce (default 256).") var negatives: Int?
+    @Option(parsing: .unconditional, help: "Negatives per positive for ce-, cce-, bce and gbce (default 256).") var negatives: Int?
     @Option(help: "Negative sampler: uniform or popularity (default uniform).") var sampler: String?
     @Option(help: "Who shares negatives: per-position, per-sequence or per-batch (default per-position).")
     var negativeGranularity: String?
     @Option(help: "Negatives equal to the target: keep, resample or mask (default keep).") var collisions: String?
     @Flag(inversion: .prefixedNo, help: "Log-q correction of the sampled softmax (default off).") var logQCorrection: Bool?
-    @Option(help: "Calibration t of gbce (default 0.75).") var gbceT: Double?
+    @Option(parsing: .unconditional, help: "Calibration t of gbce (default 0.75).") var gbceT: Double?
     @Flag(inversion: .prefixedNo, help: "Gradient filtering in the backward pass of cce and cce- (default: on for cce, off for cce-).")
     var gradientFiltering: Bool?
-    @Option(help: "Longest input sequence L (default: \(TrainingConfig.FileDefaults.maxLength) with a file, \(TrainingConfig.SyntheticDefaults.maxLength) synthetic).") var maxLength: Int?
-    @Option(help: "Embedding size d (default 64).") var dim: Int?
-    @Option(help: "Transformer blocks (default 2).") var blocks: Int?
-    @Option(help: "Attention heads (default 1).") var heads: Int?
-    @Option(help: "Dropout rate (default 0.2).") var dropout: Double?
-    @Option(help: "Std of the embedding initialisation; 0: N(0,1) scaled by sqrt(d) (default 0.02).") var initStd: Double?
-    @Option(help: "Peak learning rate (default 0.001).") var lr: Double?
-    @Option(help: "AdamW beta1 (default 0.9).") var beta1: Double?
-    @Option(help: "AdamW beta2 (default 0.98).") var beta2: Double?
-    @Option(help: "AdamW decoupled weight decay (default 0).") var weightDecay: Double?
-    @Option(help: "Linear warmup steps (default 0).") var warmupSteps: Int?
+    @Option(parsing: .unconditional, help: "Longest input sequence L (default: \(TrainingConfig.FileDefaults.maxLength) with a file, \(TrainingConfig.SyntheticDefaults.maxLength) synthetic).") var maxLength: Int?
+    @Option(parsing: .unconditional, help: "Embedding size d (default 64).") var dim: Int?
+    @Option(parsing: .unconditional, help: "Transformer blocks (default 2).") var blocks: Int?
+    @Option(parsing: .unconditional, help: "Attention heads (default 1).") var heads: Int?
+    @Option(parsing: .unconditional, help: "Dropout rate (default 0.2).") var dropout: Double?
+    @Option(parsing: .unconditional, help: "Std of the embedding initialisation; 0: N(0,1) scaled by sqrt(d) (default 0.02).") var initStd: Double?
+    @Option(parsing: .unconditional, help: "Peak learning rate (default 0.001).") var lr: Double?
+    @Option(parsing: .unconditional, help: "AdamW beta1 (default 0.9).") var beta1: Double?
+    @Option(parsing: .unconditional, help: "AdamW beta2 (default 0.98).") var beta2: Double?
+    @Option(parsing: .unconditional, help: "AdamW decoupled weight decay (default 0).") var weightDecay: Double?
+    @Option(parsing: .unconditional, help: "Linear warmup steps (default 0).") var warmupSteps: Int?
     @Option(help: "Learning-rate schedule after warmup: constant or cosine (default constant).") var schedule: String?
-    @Option(help: "Rate the cosine schedule ends at (default 0).") var lrFloor: Double?
+    @Option(parsing: .unconditional, help: "Rate the cosine schedule ends at (default 0).") var lrFloor: Double?
     @Option(help: "Clip the global gradient norm to this ('none': no clipping, the default).") var gradClip: String?
-    @Option(help: "Sequences per batch (default 64).") var batch: Int?
-    @Option(help: "Most epochs (default: \(TrainingConfig.FileDefaults.epochs) with a file, \(TrainingConfig.SyntheticDefaults.epochs) synthetic).") var epochs: Int?
-    @Option(help: "Stop after this many epochs without a better validation NDCG (default: \(TrainingConfig.FileDefaults.patience) with a file, \(TrainingConfig.SyntheticDefaults.patience) synthetic).")
+    @Option(parsing: .unconditional, help: "Sequences per batch (default 64).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Most epochs (default: \(TrainingConfig.FileDefaults.epochs) with a file, \(TrainingConfig.SyntheticDefaults.epochs) synthetic).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation NDCG (default: \(TrainingConfig.FileDefaults.patience) with a file, \(TrainingConfig.SyntheticDefaults.patience) synthetic).")
     var patience: Int?
-    @Option(help: "Seed of initialisation, shuffles, negatives and dropout (default 0).") var seed: Int?
+    @Option(parsing: .unconditional, help: "Seed of initialisation, shuffles, negatives and dropout (default 0).") var seed: Int?
     @Option(help: "Device: auto, cpu or cuda (default auto: cuda when the driver loads, else cpu).") var device: String?
     @Option(help: "Arithmetic: auto, fp32 or bf16 (bfloat16 activations, float32 master weights; default auto: bf16 on GPUs that have it, else fp32).")
     var precision: String?
@@ -42,7 +42,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Validation cut-offs, comma-separated; the first picks the best epoch (default 10).") var evalKs: String?
     @Flag(inversion: .prefixedNo, help: "Mask the input items when ranking validation cases (default off).")
     var maskValidation: Bool?
-    @Option(help: "Also checkpoint every N steps inside an epoch (default: at epoch ends only).") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Also checkpoint every N steps inside an epoch (default: at epoch ends only).") var checkpointEvery: Int?
 
     /// The settings given on the command line, keyed by setting name.
     var overrides: [String: String] {

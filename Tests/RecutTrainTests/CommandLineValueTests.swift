@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+/// The real `recut train` on values a user mistypes: a clear message and a non-zero exit, never a trap.
+@Suite struct CommandLineValueTests {
+    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = directory.path + "/log"
+        let process = try KillResumeTests.launch(try KillResumeTests.recutExecutable(),
+                                                 ["train", "--epochs", "1", "--output", directory.path + "/run"]
+                                                     + arguments, log: log)
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    @Test func negativeNumbersAreRangeErrorsNotMissingValues() throws {
+        for (flag, value) in [("--batch", "-1"), ("--negatives", "-5"), ("--lr", "-0.5")] {
+            let (status, output) = try run([flag, value])
+            #expect(status != 0)
+            #expect(output.contains("setting '\(flag.dropFirst(2))' = '\(value)'"), "\(output)")
+            #expect(!output.contains("Missing value"), "\(output)")
+        }
+    }
+
+    @Test func sizesThatCannotFitExitCleanly() throws {
+        let (status, output) = try run(["--batch", "100000000"])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("the run needs at least"), "\(output)")
+    }
+}
