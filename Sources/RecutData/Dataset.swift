@@ -24,3 +24,23 @@ public struct Dataset: Sendable, Equatable {
     /// Number of events.
     public var interactionCount: Int { sequences.eventCount }
 }
+
+extension Dataset {
+    /// A content fingerprint of the preprocessed data (every event, its order, time and ids):
+    /// checkpoints record it so that resuming or evaluating on changed data is caught.
+    public var fingerprint: String {
+        let parts: [UInt64] = [
+            sequences.items.withUnsafeBytes { StableHash.hash($0) },
+            sequences.timestamps.withUnsafeBytes { StableHash.hash($0) },
+            sequences.offsets.withUnsafeBytes { StableHash.hash($0) },
+            Array(users.names.joined(separator: "\n").utf8).withUnsafeBytes { StableHash.hash($0) },
+            Array(items.names.joined(separator: "\n").utf8).withUnsafeBytes { StableHash.hash($0) },
+        ]
+        let combined = parts.withUnsafeBytes { StableHash.hash($0) }
+        return String(combined, radix: 16).leftPadded(to: 16)
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -115,6 +115,8 @@ public struct Checkpoint: Sendable, Equatable {
     public var items: [String]
     /// Resume state, present in `last/`, absent in a weights-only checkpoint.
     public var state: TrainerState?
+    /// The data trained on; nil in checkpoints that predate the record.
+    public var data: DataRecord?
 }
 
 /// The checkpoints of one run, under `directory`:
@@ -123,7 +125,7 @@ public struct Checkpoint: Sendable, Equatable {
 /// directory/last/   the end of the latest epoch, with trainer state: resume from here
 /// directory/best/   the epoch with the best validation metric: evaluate and serve this
 ///     model.safetensors          weights by name (Python: safetensors.numpy.load_file)
-///     config.json                {"model": ModelShape, "training": TrainingConfig}
+///     config.json                {"model": ModelShape, "training": TrainingConfig, "data": DataRecord}
 ///     items.tsv                  line r = external id of item-table row r (line 0: padding)
 ///     trainer_state.safetensors  optimizer tensors (only when saved with a state)
 ///     trainer_state.json         TrainerState numbers (only when saved with a state)
@@ -160,9 +162,10 @@ public struct CheckpointStore: Sendable {
 
     /// Saves a checkpoint into one slot.
     public func save(
-        _ slot: Slot, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?
+        _ slot: Slot, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?,
+        data: DataRecord? = nil
     ) throws(TrainError) {
-        try Self.save(to: folder(slot), tensors: tensors, config: config, items: items, state: state)
+        try Self.save(to: folder(slot), tensors: tensors, config: config, items: items, state: state, data: data)
     }
 
     /// Loads the checkpoint of one slot.
@@ -170,16 +173,17 @@ public struct CheckpointStore: Sendable {
 
     /// Saves a checkpoint into `folder`, replacing what was there once the new one is complete.
     public static func save(
-        to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?
+        to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?,
+        data: DataRecord? = nil
     ) throws(TrainError) {
-        try save(to: folder, tensors: tensors, config: config, items: items, state: state, afterEachStep: {})
+        try save(to: folder, tensors: tensors, config: config, items: items, state: state, data: data, afterEachStep: {})
     }
 
     /// `save(to:tensors:config:items:state:)`, calling `afterEachStep` after every durable step
     /// of the save: tests throw from it to stop the save there, as a crash would.
     static func save(
         to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?,
-        afterEachStep: () throws(TrainError) -> Void
+        data: DataRecord? = nil, afterEachStep: () throws(TrainError) -> Void
     ) throws(TrainError) {
         if let bad = items.first(where: { $0.contains { "\t\n\r".contains($0) } }) {
             throw .writeFailed(file: folder + "/" + FileName.items, reason: "item id \(bad.debugDescription) holds a tab or line break")
@@ -188,7 +192,8 @@ public struct CheckpointStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var files = [
             FileName.model: SafeTensors(tensors: tensors, metadata: ["producer": "recut"]).encoded(),
-            FileName.config: try! encoder.encode(ConfigFile(model: ModelShape(config: config, itemRows: items.count), training: config)),
+            FileName.config: try! encoder.encode(ConfigFile(model: ModelShape(config: config, itemRows: items.count),
+                                                            training: config, data: data)),
             FileName.items: Data(items.map { $0 + "\n" }.joined().utf8),
         ]
         if let state {
@@ -232,8 +237,8 @@ public struct CheckpointStore: Sendable {
             state!.tensors = try SafeTensors(
                 decoding: try file(FileName.trainerTensors), file: folder + "/" + FileName.trainerTensors).tensors
         }
-        return Checkpoint(
-            tensors: model.tensors, config: configuration.training, model: configuration.model, items: items, state: state)
+        return Checkpoint(tensors: model.tensors, config: configuration.training, model: configuration.model, items: items,
+                          state: state, data: configuration.data)
     }
 }
 
@@ -241,4 +246,5 @@ public struct CheckpointStore: Sendable {
 private struct ConfigFile: Codable {
     var model: ModelShape
     var training: TrainingConfig
+    var data: DataRecord?
 }

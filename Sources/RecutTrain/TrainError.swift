@@ -17,6 +17,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(key: String, value: String, source: String, reason: String)
     /// Reading, preprocessing or splitting the data failed.
     case data(DataError)
+    /// The data differs from the data a checkpoint was trained on (content fingerprints).
+    case dataChanged(checkpoint: String, path: String?, recorded: String, found: String)
     /// The run needs more memory than its device has free (bytes, with the parts that need it).
     case doesNotFit(device: String, needed: Double, available: Int, parts: [String])
 
@@ -32,6 +34,10 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
         case .invalidSetting(let key, let value, let source, let reason):
             "\(source): setting '\(key)' = '\(value)': \(reason)"
         case .data(let error): error.description
+        case .dataChanged(let checkpoint, let path, let recorded, let found):
+            "\(checkpoint) was trained on other data: \(path ?? "the synthetic data") (the path recorded in its "
+                + "config.json) now has fingerprint \(found), not \(recorded); use the data it was trained on, or "
+                + "--allow-data-change to go on anyway"
         case .doesNotFit(let device, let needed, let available, let parts):
             "the run needs at least \(TrainingMemory.formatted(needed)) on \(device) (\(parts.joined(separator: ", "))) "
                 + "but \(TrainingMemory.formatted(Double(available))) are free; lower --batch, --max-length, --dim, "

@@ -55,6 +55,8 @@ public final class Trainer {
     private let epochLossSum: Tensor
     private var state: TrainerState
     private var bestWeights: [NamedTensor]?
+    /// The data this run trains on, recorded in every checkpoint.
+    private let dataRecord: DataRecord
     /// Whether this process has logged the time to its first step (which waits for that step once).
     private var reportedFirstStep = false
 
@@ -70,6 +72,7 @@ public final class Trainer {
         self.backend = backend
         self.store = store
         self.parallelism = parallelism
+        dataRecord = DataRecord(path: DataRecord.absolutePath(config.data), dataset: dataset)
         let catalogSize = dataset.itemCount
         let length = config.resolvedMaxLength, batchSize = config.batchSize
         let seed = UInt64(config.seed)
@@ -117,7 +120,8 @@ public final class Trainer {
     /// settings); the item catalog is checked against the checkpoint's.
     public convenience init(resuming checkpoint: Checkpoint, dataset: Dataset, split: DataSplit,
                             backend: any LossBackend, store: CheckpointStore,
-                            parallelism: DataParallelism = .single) throws {
+                            parallelism: DataParallelism = .single, allowDataChange: Bool = false) throws {
+        try checkpoint.data?.check(dataset, checkpoint: store.folder(.last), allowChange: allowDataChange)
         guard let state = checkpoint.state else {
             throw TrainError.incompleteCheckpoint(directory: store.folder(.last), reason: "it holds no trainer state to resume from")
         }
@@ -205,7 +209,8 @@ public final class Trainer {
                 state.bestEpoch = state.epoch
                 state.badEpochs = 0
                 bestWeights = model.namedWeights()
-                try writableStore?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil)
+                try writableStore?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil,
+                                       data: dataRecord)
             } else {
                 state.badEpochs += 1
                 stoppedEarly = state.badEpochs >= config.resolvedPatience
@@ -364,7 +369,8 @@ public final class Trainer {
                                                    suffix: Self.firstMomentSuffix)
             + FlatBufferTensors.download(optimizer.secondMoment, layout: model.layout, backend: backend,
                                          suffix: Self.secondMomentSuffix)
-        try store.save(.last, tensors: model.namedWeights(), config: config, items: dataset.items.names, state: saved)
+        try store.save(.last, tensors: model.namedWeights(), config: config, items: dataset.items.names, state: saved,
+                       data: dataRecord)
     }
 
     private func finalEvaluation(stoppedEarly: Bool) throws -> TrainingResult {

@@ -18,12 +18,16 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Evaluate although the data differs from the data the checkpoint was trained on.")
+    var allowDataChange = false
+
     func run() throws {
         let folder = CheckpointArgument.folder(checkpoint)
         let saved = try CheckpointStore.load(from: folder)
         var config = saved.config
         if let device { config.device = device }
-        let setup = try RunSetup(config: config)
+        let setup = try RunSetup(config: config, recordedIn: folder)
+        try saved.data?.check(setup.loaded.dataset, checkpoint: folder, allowChange: allowDataChange)
         guard saved.items == setup.loaded.dataset.items.names else {
             throw CommandFailure("\(folder): the data's items differ from the checkpoint's; has \(saved.config.data ?? "the synthetic data") changed?")
         }

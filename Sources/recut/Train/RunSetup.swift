@@ -13,9 +13,16 @@ struct RunSetup {
     var split: DataSplit
 
     /// Picks the device (GPU `deviceOrdinal` for CUDA), loads and splits the data of `config`, and says so on stderr.
-    init(config: TrainingConfig, deviceOrdinal: Int = 0) throws {
+    /// `recordedIn` names the checkpoint whose settings `config` is, so that a data file that
+    /// cannot be read is reported with where its path came from.
+    init(config: TrainingConfig, deviceOrdinal: Int = 0, recordedIn checkpoint: String? = nil) throws {
         backend = try Self.backend(for: config.device, ordinal: deviceOrdinal)
-        loaded = try DatasetLoader.load(config, log: log)
+        do {
+            loaded = try DatasetLoader.load(config, log: log)
+        } catch {
+            guard let checkpoint, let path = config.data else { throw error }
+            throw CommandFailure("\(error)\n(the data path \(path) is the one recorded in \(checkpoint)/config.json)")
+        }
         split = try RecutData.split(loaded.dataset, strategy: config.split)
         log("data: \(loaded.source): \(loaded.dataset.userCount) users, \(loaded.dataset.itemCount) items, "
             + "\(loaded.dataset.interactionCount) events; \(split.train.count) training sequences, "

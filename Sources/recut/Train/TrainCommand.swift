@@ -29,8 +29,12 @@ struct TrainCommand: ParsableCommand {
         discussion: "Processes started by torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT set) need no --gpus."))
     var gpus = 1
 
+    @Flag(help: "With --resume: go on although the data differs from the data the run trained on.")
+    var allowDataChange = false
+
     func validate() throws {
         if gpus < 1 { throw ValidationError("--gpus must be at least 1") }
+        if allowDataChange && resume == nil { throw ValidationError("--allow-data-change goes with --resume") }
         if resume != nil {
             let given = source.overrides.merging(splitting.overrides) { $1 }.merging(training.overrides) { $1 }
             if config != nil || !given.isEmpty {
@@ -49,15 +53,19 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             let store = CheckpointStore(directory: resume)
             let checkpoint = try store.load(.last)
-            let setup = try RunSetup(config: checkpoint.config, deviceOrdinal: environment.localRank)
+            let setup = try RunSetup(config: checkpoint.config, deviceOrdinal: environment.localRank,
+                                     recordedIn: store.folder(.last))
             trainer = try Trainer(resuming: checkpoint, dataset: setup.loaded.dataset, split: setup.split,
                                   backend: setup.backend, store: store,
-                                  parallelism: try parallelism(environment, backend: setup.backend))
+                                  parallelism: try parallelism(environment, backend: setup.backend),
+                                  allowDataChange: allowDataChange)
             log("resuming \(resume) at epoch \((checkpoint.state?.epoch ?? 0) + 1), step \(checkpoint.state?.step ?? 0)")
         } else {
             let base = try config.map { path throws(TrainError) in try TrainingConfig.load(from: path) } ?? TrainingConfig()
-            let settings = try base.applying(overrides: source.overrides.merging(splitting.overrides) { $1 }
+            var settings = try base.applying(overrides: source.overrides.merging(splitting.overrides) { $1 }
                 .merging(training.overrides) { $1 })
+            // Recorded absolute, so that resume and evaluate find the file from any folder.
+            settings.data = DataRecord.absolutePath(settings.data)
             let setup = try RunSetup(config: settings, deviceOrdinal: environment.localRank)
             trainer = try Trainer(config: settings, dataset: setup.loaded.dataset, split: setup.split,
                                   backend: setup.backend, store: CheckpointStore(directory: settings.output),
