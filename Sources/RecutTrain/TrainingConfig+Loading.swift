@@ -14,11 +14,18 @@ extension TrainingConfig {
     ///
     /// Unknown keys are errors (a typo must not silently train with a default).
     public static func load(from path: String) throws(TrainError) -> TrainingConfig {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .unreadable(file: path, reason: "this is a folder; give a .toml, .yaml or .yml settings file")
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw .unreadable(file: path, reason: error.localizedDescription)
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "not readable as UTF-8 text (\((error as NSError).localizedFailureReason ?? error.localizedDescription))"
+                : "no such file"
+            throw .unreadable(file: path, reason: reason)
         }
         let settings: [(key: String, value: RawSetting)]
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
@@ -150,8 +157,15 @@ extension TrainingConfig {
             return .unsupported("mapping")
         }
         var settings: [(key: String, value: RawSetting)] = []
+        var lines: [String: Int] = [:]
         for (key, value) in mapping {
             guard let name = key.scalar?.string else { throw .corrupt(file: file, reason: "a key is not a plain name") }
+            // YAML lets a repeated key win silently; TOML refuses it, and so does Recut for both.
+            let line = key.mark.map { $0.line } ?? 0
+            if let first = lines[name] {
+                throw .corrupt(file: "\(file):\(line)", reason: "setting '\(name)' is given twice (first on line \(first))")
+            }
+            lines[name] = line
             settings.append((name, convert(value)))
         }
         return settings

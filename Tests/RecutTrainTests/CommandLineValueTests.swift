@@ -28,4 +28,23 @@ import Testing
         #expect(status == 1, "\(output)")
         #expect(output.contains("the run needs at least"), "\(output)")
     }
+
+    @Test func optionsTheDataSourceIgnoresAreRefused() throws {
+        let synthetic = try run(["--columns", "user=0,item=1"])
+        #expect(synthetic.status != 0 && synthetic.output.contains("--columns reads an interaction file"), "\(synthetic.output)")
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try "user_id,item_id,timestamp\nu1,i1,1\nu1,i2,2\nu1,i3,3\n".write(toFile: directory.path + "/d.csv", atomically: true,
+                                                                          encoding: .utf8)
+        let file = try run([directory.path + "/d.csv", "--synthetic-users", "5"])
+        #expect(file.status != 0 && file.output.contains("--synthetic-users shapes the synthetic data"), "\(file.output)")
+    }
+
+    @Test func aConfigFolderIsNamedAsAFolder() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let (status, output) = try run(["--config", directory.path])
+        #expect(status != 0 && output.contains("this is a folder"), "\(output)")
+        #expect(!output.contains("NSCocoaErrorDomain"), "\(output)")
+    }
 }

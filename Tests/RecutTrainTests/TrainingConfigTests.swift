@@ -46,6 +46,19 @@ import RecutData
         return config
     }
 
+    /// A repeated key is an error in YAML as in TOML, naming both lines.
+    @Test func duplicateYAMLKeysAreRefused() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/twice.yaml"
+        try Data("lr: 0.01\nbatch: 32\nlr: 0.02\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try TrainingConfig.load(from: path)
+        } throws: { error in
+            "\(error)".contains("setting 'lr' is given twice (first on line 1)") && "\(error)".contains(":3")
+        }
+    }
+
     @Test func defaultsMatchTheReferenceRun() {
         let config = TrainingConfig()
         #expect(config.loss == .crossEntropy && config.negatives == 256 && config.gbceT == 0.75)

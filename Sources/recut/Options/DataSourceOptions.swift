@@ -72,7 +72,22 @@ struct DataSourceOptions: ParsableArguments {
     /// which need a FILE or `--synthetic`.
     func dataConfig() throws -> TrainingConfig {
         guard synthetic || file != nil else { throw ValidationError("give either an interaction FILE or --synthetic") }
-        return try TrainingConfig().applying(overrides: overrides)
+        let config = try TrainingConfig().applying(overrides: overrides)
+        try checkOptionsApply(to: config)
+        return config
+    }
+
+    /// Refuses options given on the command line that `config`'s data source would ignore:
+    /// file-reading options on the synthetic data, generator options with a file.
+    func checkOptionsApply(to config: TrainingConfig) throws {
+        let fileOptions = [("--format", format != nil), ("--columns", columns != nil), ("--skip-bad-rows", skipBadRows)]
+        if config.data == nil, let (name, _) = fileOptions.first(where: \.1) {
+            throw ValidationError("\(name) reads an interaction file, but the run uses the synthetic data; give a FILE")
+        }
+        if config.data != nil, let name = syntheticOptions.givenNames.first {
+            throw ValidationError("\(name) shapes the synthetic data, but the run reads \(config.data!); "
+                                  + "drop it or use --synthetic")
+        }
     }
 }
 
@@ -88,6 +103,12 @@ struct SyntheticOptions: ParsableArguments {
     @Option(name: [.customLong("synthetic-seed"), .customLong("data-seed")],
             help: "Seed of the synthetic generator (default \(TrainingConfig().syntheticSeed)).")
     var dataSeed: Int?
+
+    /// The flags given on the command line, as the user spells the long names.
+    var givenNames: [String] {
+        [("--synthetic-users", users != nil), ("--synthetic-items", items != nil),
+         ("--synthetic-mean-length", meanLength != nil), ("--synthetic-seed", dataSeed != nil)].filter(\.1).map(\.0)
+    }
 
     /// The settings given on the command line, keyed by setting name.
     var overrides: [String: String] {

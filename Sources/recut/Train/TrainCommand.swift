@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
             let base = try config.map { path throws(TrainError) in try TrainingConfig.load(from: path) } ?? TrainingConfig()
             var settings = try base.applying(overrides: source.overrides.merging(splitting.overrides) { $1 }
                 .merging(training.overrides) { $1 })
+            try source.checkOptionsApply(to: settings)
             // Recorded absolute, so that resume and evaluate find the file from any folder.
             settings.data = DataRecord.absolutePath(settings.data)
             let setup = try RunSetup(config: settings, deviceOrdinal: environment.localRank)
