@@ -153,6 +153,9 @@ public final class Trainer {
             let resuming = state.epoch > 0 || state.batchInEpoch > 0
             return try MetricsLog(path: store.directory + "/metrics.jsonl", resumingAt: resuming ? state.epoch : nil)
         }
+        let tensorBoard = try writableStore.map { store throws(TrainError) in
+            try TensorBoardLog(folder: store.directory + "/" + Self.tensorBoardFolder)
+        }
         let epochs = config.resolvedEpochs
         // Derived from the saved state, so that a run killed after stopping early stays stopped.
         var stoppedEarly = state.badEpochs >= config.resolvedPatience
@@ -221,6 +224,7 @@ public final class Trainer {
                 eventsPerSecond: eventsPerSecond, seconds: seconds, validation: validation.summary,
                 trainingSeconds: trainingSeconds, validationSeconds: validationSeconds, queueSeconds: queueSeconds)
             try metricsLog?.write(epochMetrics)
+            try tensorBoard?.write(epochMetrics, step: state.step, learningRate: schedule.rate(at: max(state.step - 1, 0)))
             log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs (training %.2fs, of which %.2fs "
                        + "queuing steps on the host; validation %.2fs)",
                        state.epoch + 1, epochs, epochMetrics.trainLoss, config.evaluationKs[0], metric,
@@ -357,6 +361,9 @@ public final class Trainer {
     }
 
     // MARK: Checkpoints and results
+
+    /// The folder of the run's TensorBoard event files, inside its output folder.
+    public static let tensorBoardFolder = "tb"
 
     private static let firstMomentSuffix = ".exp_avg"
     private static let secondMomentSuffix = ".exp_avg_sq"

@@ -116,7 +116,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         try CheckpointStore.save(to: directory.path, tensors: Self.weights, config: TrainingConfig(), items: Self.items, state: nil)
-        let printed = try PythonWithSafeTensors.run("""
+        let printed = try PythonPackages.run("""
             import sys
             from safetensors.numpy import load_file
             t = load_file(sys.argv[1])

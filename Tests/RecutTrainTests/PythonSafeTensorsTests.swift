@@ -2,21 +2,19 @@ import Foundation
 import Testing
 @testable import RecutTrain
 
-/// Python with the safetensors and numpy packages from .data/python, installed by
-/// scripts/fetch-python-deps on first use.
-enum PythonWithSafeTensors {
+/// Python with the packages the tests read Recut's files with (safetensors, numpy,
+/// tensorboard) from .data/python, installed by scripts/fetch-python-deps when missing.
+enum PythonPackages {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static let packages: String = {
-        let folder = root.appendingPathComponent(".data/python").path
-        if !FileManager.default.fileExists(atPath: folder) {
-            let fetch = Process()
-            fetch.executableURL = root.appendingPathComponent("scripts/fetch-python-deps")
-            try? fetch.run()
-            fetch.waitUntilExit()
-        }
-        return folder
+        // The script returns at once when every package is there.
+        let fetch = Process()
+        fetch.executableURL = root.appendingPathComponent("scripts/fetch-python-deps")
+        try? fetch.run()
+        fetch.waitUntilExit()
+        return root.appendingPathComponent(".data/python").path
     }()
 
     /// Runs `python3 -c script arguments...` and returns its standard output.
@@ -53,7 +51,7 @@ enum PythonWithSafeTensors {
                 print(name, t.dtype, list(t.shape), repr(float(t.astype('float64').sum())))
             print("metadata", sorted(safe_open(sys.argv[1], "np").metadata().items()))
             """
-        let printed = try PythonWithSafeTensors.run(script, [path])
+        let printed = try PythonPackages.run(script, [path])
         var expected = SafeTensorsTests.sample.tensors.sorted { $0.name < $1.name }.map { tensor in
             let (dtype, sum): (String, Double) =
                 switch tensor.values {
@@ -78,7 +76,7 @@ enum PythonWithSafeTensors {
             save_file({"b": np.arange(6, dtype=np.float32).reshape(2, 3), "a": np.array([5, -6], dtype=np.int64),
                        "c": np.array([[0.5]], dtype=np.float64)}, sys.argv[1], metadata={"k": "v"})
             """
-        _ = try PythonWithSafeTensors.run(script, [path])
+        _ = try PythonPackages.run(script, [path])
         let read = try SafeTensors(contentsOf: path)
         #expect(read.metadata == ["k": "v"])
         #expect(read["b"] == NamedTensor(name: "b", shape: [2, 3], values: [Float](arrayLiteral: 0, 1, 2, 3, 4, 5)))
