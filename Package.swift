@@ -21,8 +21,7 @@ let package = Package(
     targets: [
         .target(name: "RecutData"),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
-        .systemLibrary(name: "CBLAS"),
-        .target(name: "RecutCPU", dependencies: ["RecutCore", "CBLAS"]),
+        .target(name: "RecutCPU", dependencies: ["RecutCore"], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "RecutTrain",
             dependencies: [

@@ -1,14 +1,14 @@
 import Foundation
-import CBLAS
 import RecutCore
 
 /// The CPU backend: float32 kernels for training and float64 kernels for reference
-/// checks, with matrix products through OpenBLAS and row loops spread over the cores.
+/// checks, with matrix products through a BLAS opened at run time (OpenBLAS when installed,
+/// else `PortableGEMM`) and row loops spread over the cores.
 /// bfloat16 operands are widened to float32 around the float32 kernels (see
 /// `widenedBFloat16`), so mixed-precision models run here as the twins of their GPU runs.
 ///
-/// OpenBLAS runs single-threaded; the backend itself splits work into chunks, so that
-/// BLAS calls made from inside parallel loops (attention) do not oversubscribe the cores.
+/// The BLAS runs single-threaded; the backend itself splits work into chunks, so that
+/// products called from inside parallel loops (attention) do not oversubscribe the cores.
 public final class CPUBackend: Backend {
     public let name = "cpu"
     /// The host's physical memory: the CPU backend allocates from the process's heap.
@@ -16,10 +16,11 @@ public final class CPUBackend: Backend {
     /// The bytes held by the tensors this backend made.
     public let memory = CPUMemoryLedger()
 
-    /// Creates the backend and pins OpenBLAS to one thread per call.
-    public init() {
-        openblas_set_num_threads(1)
-    }
+    /// Creates the backend.
+    public init() {}
+
+    /// What multiplies its matrices: the BLAS library opened at run time, or the built-in products.
+    public static var matrixProducts: String { BLASLibrary.description }
 
     // MARK: Memory
 

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// The floating-point types the CPU kernels run in: float32 for training, float64 for
@@ -6,14 +5,15 @@ import Foundation
 ///
 /// Kernels are generic over this protocol and specialised by the compiler, so one
 /// source serves both precisions.
-protocol CPUScalar: BinaryFloatingPoint, Sendable {
+protocol CPUScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// e^x.
     static func exponential(_ x: Self) -> Self
     /// The natural logarithm.
     static func logarithm(_ x: Self) -> Self
     /// The error function (for the exact GELU).
     static func errorFunction(_ x: Self) -> Self
-    /// Row-major general matrix multiply through BLAS (c = alpha * op(a) op(b) + beta * c).
+    /// Row-major general matrix multiply (c = alpha * op(a) op(b) + beta * c) through the BLAS
+    /// found at run time, else the built-in `PortableGEMM`.
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
@@ -21,8 +21,8 @@ protocol CPUScalar: BinaryFloatingPoint, Sendable {
 }
 
 @inline(__always)
-private func blasTranspose(_ transpose: Bool) -> CBLAS_TRANSPOSE {
-    transpose ? CblasTrans : CblasNoTrans
+private func blasTranspose(_ transpose: Bool) -> Int32 {
+    transpose ? BLASLibrary.transpose : BLASLibrary.noTranspose
 }
 
 extension Float: CPUScalar {
@@ -33,9 +33,12 @@ extension Float: CPUScalar {
                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+        guard let blas = BLASLibrary.shared else {
+            return PortableGEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                         alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        blas.sgemm(BLASLibrary.rowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
+                   Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
 
@@ -47,8 +50,11 @@ extension Double: CPUScalar {
                      alpha: Double, a: UnsafePointer<Double>, lda: Int,
                      b: UnsafePointer<Double>, ldb: Int,
                      beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+        guard let blas = BLASLibrary.shared else {
+            return PortableGEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                         alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        blas.dgemm(BLASLibrary.rowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
+                   Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }

@@ -33,6 +33,7 @@ struct SelftestCommand: ParsableCommand {
             print("device: \(backend.name)")
         }
         print("seed: \(seed)")
+        print("CPU matrix products (the reference's): \(CPUBackend.matrixProducts)")
         let results = BackendSelftest(subject: backend, reference: CPUBackend(), seed: seed).run()
         print(BackendSelftest.table(results))
         let failures = results.filter { !$0.passed }

@@ -69,7 +69,7 @@ struct RunSetup {
                 throw CommandFailure("cannot compile the CUDA kernels: \(error)")
             }
         } else {
-            log("device: \(backend.name)")
+            log("device: \(backend.name) (\(CPUBackend.matrixProducts))")
         }
         return backend
     }
