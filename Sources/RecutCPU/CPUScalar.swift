@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Kernels are generic over this protocol and specialised by the compiler, so one
 /// source serves both precisions.
-protocol CPUScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
+protocol CPUScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     /// e^x.
     static func exponential(_ x: Self) -> Self
     /// The natural logarithm.

@@ -1,8 +1,10 @@
+import Foundation
+
 /// Row-major c = alpha * op(a) op(b) + beta * c without a BLAS library, for machines that have
 /// none: panels of op(a) and op(b) are packed into contiguous blocks (the transposes resolved
 /// while packing, the edges padded with zeros), then each 4 x 8 tile of c is accumulated in
-/// registers with SIMD8 multiply-adds over the panel's depth. Single-threaded, as the BLAS is:
-/// the backend spreads its work over the cores itself.
+/// registers with SIMD8 multiply-adds over the panel's depth. Products large enough to pay
+/// for it are split by rows over the cores.
 enum PortableGEMM {
     /// Rows and columns of the register tile.
     static let tileRows = 4, tileColumns = 8
@@ -23,13 +25,47 @@ enum PortableGEMM {
             }
             return
         }
-        let paddedColumns = roundedUp(min(panelColumns, n), tileColumns)
-        let packedB = UnsafeMutablePointer<S>.allocate(capacity: panelDepth * paddedColumns)
-        let packedA = UnsafeMutablePointer<S>.allocate(capacity: roundedUp(panelRows, tileRows) * panelDepth)
-        defer {
-            packedB.deallocate()
-            packedA.deallocate()
+        // Large products are split by rows over the cores (each part packs its own panels);
+        // small ones, such as attention's, called from inside the backend's parallel loops, stay whole.
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, m / panelRows)
+        if parts > 1 && Double(m) * Double(n) * Double(k) >= Double(1 << 21) {
+            nonisolated(unsafe) let (a, b, c) = (a, b, c)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let rows = (m * part / parts)..<(m * (part + 1) / parts)
+                multiplyOnThisThread(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k,
+                                     alpha: alpha, a: transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda,
+                                     lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            }
+            return
         }
+        multiplyOnThisThread(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+                             lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// `multiply` on the calling thread.
+    private static func multiplyOnThisThread<S: CPUScalar & SIMDScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
+        beta: S, c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        // Sized to this product, so that the many small ones (attention's) pack on the stack.
+        let bCapacity = min(panelDepth, k) * roundedUp(min(panelColumns, n), tileColumns)
+        let aCapacity = roundedUp(min(panelRows, m), tileRows) * min(panelDepth, k)
+        withUnsafeTemporaryAllocation(of: S.self, capacity: bCapacity) { packedB in
+            withUnsafeTemporaryAllocation(of: S.self, capacity: aCapacity) { packedA in
+                multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, packedA: packedA.baseAddress!,
+                         packedB: packedB.baseAddress!)
+            }
+        }
+    }
+
+    /// `multiply` with its packing buffers.
+    private static func multiply<S: CPUScalar & SIMDScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
+        beta: S, c: UnsafeMutablePointer<S>, ldc: Int, packedA: UnsafeMutablePointer<S>, packedB: UnsafeMutablePointer<S>
+    ) {
         for firstColumn in stride(from: 0, to: n, by: panelColumns) {
             let columns = min(panelColumns, n - firstColumn), width = roundedUp(columns, tileColumns)
             for firstDepth in stride(from: 0, to: k, by: panelDepth) {

@@ -19,7 +19,7 @@ import Testing
         return result
     }
 
-    @Test(arguments: [(3, 5, 7), (4, 8, 1), (70, 20, 300), (5, 530, 20), (9, 17, 513), (1, 1, 0)])
+    @Test(arguments: [(3, 5, 7), (4, 8, 1), (70, 20, 300), (5, 530, 20), (9, 17, 513), (1, 1, 0), (300, 70, 100)])
     func matchesATripleLoop(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var generator = SplitMixForTests(seed: UInt64(m * 1000 + n * 10 + k))
