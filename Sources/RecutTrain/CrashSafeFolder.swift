@@ -57,13 +57,19 @@ public enum CrashSafeFolder {
     /// Looks a reader takes at most while saves keep moving the folders under it.
     static let maximumLooks = 1000
 
-    /// What each candidate name refers to now (device and inode; nil if absent): every rename,
-    /// creation and removal of a save changes it.
+    /// What each candidate name refers to now (device, inode and change time; nil if absent):
+    /// every rename, creation and removal of a save changes it, and the change time tells a
+    /// folder from a later one that reuses its inode.
     private static func identities(_ folder: String) -> [[Int]?] {
         candidates(folder).map { path in
             var status = stat()
             guard stat(path, &status) == 0 else { return nil }
-            return [Int(status.st_dev), Int(status.st_ino)]
+            #if canImport(Darwin)
+            let changed = status.st_ctimespec
+            #else
+            let changed = status.st_ctim
+            #endif
+            return [Int(status.st_dev), Int(status.st_ino), Int(changed.tv_sec), Int(changed.tv_nsec)]
         }
     }
 
