@@ -168,6 +168,39 @@ public struct CheckpointStore: Sendable {
     /// Loads the checkpoint of one slot.
     public func load(_ slot: Slot) throws(TrainError) -> Checkpoint { try Self.load(from: folder(slot)) }
 
+    /// Name of the run's lock file inside `directory` (see `lockRun`).
+    public static let lockName = ".lock"
+    /// Files of the run itself, besides the checkpoint folders: what `removeRun` removes.
+    public static let runFiles = ["metrics.jsonl", "results.json"]
+
+    /// Takes the run folder's lock (`directory` must exist): one run at a time writes it.
+    public func lockRun() throws(TrainError) -> RunLock {
+        try RunLock(file: directory + "/" + Self.lockName, directory: directory)
+    }
+
+    /// The names in `directory`, sorted; empty when it does not exist.
+    public func contents() throws(TrainError) -> [String] {
+        guard AtomicFile.isDirectory(directory) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            throw .unreadable(file: directory, reason: "cannot list the run folder: \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes the run's checkpoints (with any leftovers of a save), metrics log and results,
+    /// leaving other files; for a new run that replaces it.
+    public func removeRun() throws(TrainError) {
+        let names = Slot.allCases.flatMap { CrashSafeFolder.candidates(folder($0)) } + Self.runFiles.map { directory + "/" + $0 }
+        for path in names where FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw .writeFailed(file: path, reason: "cannot remove the previous run's file: \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// Saves a checkpoint into `folder`, replacing what was there once the new one is complete.
     public static func save(
         to folder: String, tensors: [NamedTensor], config: TrainingConfig, items: [String], state: TrainerState?
