@@ -68,6 +68,25 @@ import Testing
         #expect(kept.contains("never saved"))
     }
 
+    // Weights that turn non-finite after the epoch's last loss was computed are caught before the best/ save.
+    @Test func nonFiniteWeightsAreNeverSaved() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = ResumeTests.config
+        config.checkpointEvery = nil
+        let trainer = try ResumeTests.trainer(config, output: directory.path)
+        // 60 users in batches of 16: step 4 ends epoch 1.
+        trainer.afterStep = { step in
+            if step == 4 { CPUBackend().fill(trainer.model.parameters.view(offset: 0, shape: [1]), with: .infinity) }
+        }
+        guard case .diverged(let what, let step, let epoch, let kept) = Self.error(of: trainer) else {
+            Issue.record("no divergence reported")
+            return
+        }
+        #expect(what.hasPrefix("weight ") && step == 4 && epoch == 1 && kept.contains("never saved"))
+        #expect(directory.contents() == [CheckpointStore.lockName, "metrics.jsonl"])
+    }
+
     @Test func aFreshRunRefusesAFolderThatHoldsARunUnlessItReplacesIt() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
