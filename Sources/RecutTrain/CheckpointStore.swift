@@ -129,6 +129,7 @@ public struct Checkpoint: Sendable, Equatable {
 ///     trainer_state.json         TrainerState numbers (only when saved with a state)
 ///     manifest.json              written last: the checkpoint is complete iff it matches
 /// directory/last.new/, last.old/, best.new/, best.old/   only during a save or after a crash
+/// directory/.lock       the run's lock (`lockRun`), held while a run writes the folder
 /// ```
 ///
 /// Saves are crash-safe (see `CrashSafeFolder`): a save writes `last.new/` beside `last/` and
