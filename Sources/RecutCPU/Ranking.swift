@@ -80,7 +80,8 @@ extension CPUBackend: RankingBackend {
                 let rankOutput = output.ranks.pointer(as: Int32.self), topOutput = output.topItems.pointer(as: Int32.self)
                 for row in 0..<rows {
                     let user = chunkStart + row
-                    rankOutput[user] = Int32(rowRanks[view * rowsPerChunk + row])
+                    rankOutput[user] = thresholds[user].isFinite ? Int32(rowRanks[view * rowsPerChunk + row])
+                        : Int32(catalogSize)
                     selectors[view * rowsPerChunk + row].drainBestFirst { listed in
                         for position in 0..<topCount {
                             topOutput[user * topCount + position] = position < listed.count ? listed[position] : 0
@@ -91,7 +92,8 @@ extension CPUBackend: RankingBackend {
         }
     }
 
-    /// Each user's target score as float32, -infinity for NaN (as `FullRankingEvaluator` counts it).
+    /// Each user's target score as float32; a NaN or infinite one makes the rank catalogSize (as
+    /// `FullRankingEvaluator` ranks it), whatever the tile counts.
     private func targetScores(hidden: Tensor, table: Tensor, targets: UnsafeMutablePointer<Int32>,
                               users: Int, dimension: Int) -> [Float] {
         func scores<S: CPUScalar>(_ hidden: UnsafeMutablePointer<S>, _ table: UnsafeMutablePointer<S>) -> [Float] {
@@ -99,8 +101,7 @@ extension CPUBackend: RankingBackend {
                 let row = table + Int(targets[user]) * dimension, state = hidden + user * dimension
                 var dot = S.zero
                 for column in 0..<dimension { dot += state[column] * row[column] }
-                let score = Float(dot)
-                return score.isNaN ? -.infinity : score
+                return Float(dot)
             }
         }
         return table.dtype == .float32

@@ -12,7 +12,8 @@ extension CUDABackend: RankingBackend {
     ///
     /// Target scores come from the gathered dot product, whose rounding may differ from the
     /// tile's by an ulp: an item tying the target within that rounding may count differently
-    /// than on the CPU; the target itself never counts.
+    /// than on the CPU; the target itself never counts. A NaN or infinite target score gives rank
+    /// catalogSize, as on the CPU.
     public func rankCatalog(unmasked: CatalogRanking.Output?, masked: CatalogRanking.Output?, hidden: Tensor, table: Tensor,
                             targets: Tensor, maskedItems: Tensor?, users: Int, catalogSize: Int, dimension: Int,
                             maskWidth: Int, topCount: Int) {
@@ -42,7 +43,8 @@ extension CUDABackend: RankingBackend {
                            dimension: dimension)
         launchElementwise(.fullRankingReset, count: 2 * users * topCount,
                           [unmaskedRanks, maskedRanks, .address(lists.address), .address(admission.address),
-                           .address(candidateCounts.address), .int32(Int32(users)), .int32(Int32(topCount))])
+                           .address(candidateCounts.address), .address(thresholds.address), .int32(Int32(users)),
+                           .int32(Int32(topCount)), .int32(Int32(catalogSize))])
         var mergeKeys = 1
         while mergeKeys < topCount + candidateCapacity { mergeKeys <<= 1 }
         for firstRow in stride(from: 0, to: users, by: rowsPerTile) {

@@ -67,6 +67,11 @@ public enum CheckpointFolder {
         (try? read(from: directory)) != nil
     }
 
+    /// The file names `directory`'s manifest lists; empty when it has no readable manifest.
+    static func listedFiles(_ directory: String) -> Set<String> {
+        Set(((try? readManifest(directory))?.files ?? []).map(\.name))
+    }
+
     private static func readManifest(_ directory: String) throws(TrainError) -> Manifest {
         guard AtomicFile.isDirectory(directory) else {
             throw .unreadable(file: directory, reason: "no such checkpoint folder")

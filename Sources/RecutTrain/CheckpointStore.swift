@@ -131,6 +131,7 @@ public struct Checkpoint: Sendable, Equatable {
 ///     trainer_state.json         TrainerState numbers (only when saved with a state)
 ///     manifest.json              written last: the checkpoint is complete iff it matches
 /// directory/last.new/, last.old/, best.new/, best.old/   only during a save or after a crash
+/// directory/.lock       the run's lock (`lockRun`), held while a run writes the folder
 /// ```
 ///
 /// Saves are crash-safe (see `CrashSafeFolder`): a save writes `last.new/` beside `last/` and
@@ -170,6 +171,40 @@ public struct CheckpointStore: Sendable {
 
     /// Loads the checkpoint of one slot.
     public func load(_ slot: Slot) throws(TrainError) -> Checkpoint { try Self.load(from: folder(slot)) }
+
+    /// Name of the run's lock file inside `directory` (see `lockRun`).
+    public static let lockName = ".lock"
+    /// Files and folders of the run itself, besides the checkpoint folders: what `removeRun`
+    /// removes (the TensorBoard folder too, so that a replaced run's curves do not mix in).
+    public static let runFiles = ["metrics.jsonl", "results.json", "tb"]
+
+    /// Takes the run folder's lock (`directory` must exist): one run at a time writes it.
+    public func lockRun() throws(TrainError) -> RunLock {
+        try RunLock(file: directory + "/" + Self.lockName, directory: directory)
+    }
+
+    /// The names in `directory`, sorted; empty when it does not exist.
+    public func contents() throws(TrainError) -> [String] {
+        guard AtomicFile.isDirectory(directory) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            throw .unreadable(file: directory, reason: "cannot list the run folder: \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes the run's checkpoints (with any leftovers of a save), metrics log and results,
+    /// leaving other files; for a new run that replaces it.
+    public func removeRun() throws(TrainError) {
+        let names = Slot.allCases.flatMap { CrashSafeFolder.candidates(folder($0)) } + Self.runFiles.map { directory + "/" + $0 }
+        for path in names where FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw .writeFailed(file: path, reason: "cannot remove the previous run's file: \(error.localizedDescription)")
+            }
+        }
+    }
 
     /// Saves a checkpoint into `folder`, replacing what was there once the new one is complete.
     public static func save(

@@ -16,6 +16,11 @@ import RecutData
 /// point: readers get the previous checkpoint before it and the new one from then on, because
 /// they take the first complete folder of `F.new`, `F`, `F.old`. A complete `F.new` is always
 /// the newest checkpoint, since a save settles any older `F.new` before writing its own.
+/// A reader racing a save may find each candidate just as the save moves it away; it then
+/// looks again, until a look sees a complete folder or nothing move while it looked.
+///
+/// Files in `F` that are not the checkpoint's (a user's notes, say) are linked into `F.new`
+/// before its manifest lands, so the swap keeps them.
 public enum CrashSafeFolder {
     /// Suffix of the folder a save writes before swapping it in.
     public static let newSuffix = ".new"
@@ -34,14 +39,38 @@ public enum CrashSafeFolder {
     public static func read(_ folder: String) throws(TrainError) -> (files: [String: Data], folder: String) {
         let folder = trimmed(folder)
         var failure: TrainError?
-        for candidate in candidates(folder) {
-            do {
-                return (try CheckpointFolder.read(from: candidate), candidate)
-            } catch {
-                if candidate == folder { failure = error }
+        for _ in 0..<maximumLooks {
+            let before = identities(folder)
+            for candidate in candidates(folder) {
+                do {
+                    return (try CheckpointFolder.read(from: candidate), candidate)
+                } catch {
+                    if candidate == folder { failure = error }
+                }
             }
+            // Nothing was renamed, created or removed while looking: no save raced this look.
+            if identities(folder) == before { break }
         }
         throw failure!
+    }
+
+    /// Looks a reader takes at most while saves keep moving the folders under it.
+    static let maximumLooks = 1000
+
+    /// What each candidate name refers to now (device, inode and change time; nil if absent):
+    /// every rename, creation and removal of a save changes it, and the change time tells a
+    /// folder from a later one that reuses its inode.
+    private static func identities(_ folder: String) -> [[Int]?] {
+        candidates(folder).map { path in
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            #if canImport(Darwin)
+            let changed = status.st_ctimespec
+            #else
+            let changed = status.st_ctim
+            #endif
+            return [Int(status.st_dev), Int(status.st_ino), Int(changed.tv_sec), Int(changed.tv_nsec)]
+        }
     }
 
     /// Replaces the checkpoint named `folder` with `files` (file name to content).
@@ -61,6 +90,7 @@ public enum CrashSafeFolder {
         try createFolder(fresh)
         try syncParent(of: fresh)
         try afterEachStep()
+        try linkOtherFiles(from: folder, into: fresh, besides: Set(files.keys))
         try CheckpointFolder.write(files, to: fresh, afterEachFile: afterEachStep)
         if AtomicFile.isDirectory(folder) {
             try rename(folder, to: old)
@@ -85,6 +115,28 @@ public enum CrashSafeFolder {
         }
         try removeFolder(fresh, afterEachStep: afterEachStep)
         try removeFolder(old, afterEachStep: afterEachStep)
+    }
+
+    /// Links (or copies, for folders) into `fresh` every entry of `folder` that is not a checkpoint
+    /// file: not in `names`, not listed by `folder`'s manifest, not the manifest, not a temporary file.
+    private static func linkOtherFiles(from folder: String, into fresh: String, besides names: Set<String>) throws(TrainError) {
+        guard AtomicFile.isDirectory(folder) else { return }
+        let listed = CheckpointFolder.listedFiles(folder)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in entries.sorted() where !names.contains(name) && !listed.contains(name)
+            && name != CheckpointFolder.manifestName && !(name.hasPrefix(".") && name.contains(".tmp-")) {
+            let source = folder + "/" + name, destination = fresh + "/" + name
+            do {
+                if AtomicFile.isDirectory(source) {
+                    try FileManager.default.copyItem(atPath: source, toPath: destination)
+                } else {
+                    try FileManager.default.linkItem(atPath: source, toPath: destination)
+                }
+            } catch {
+                throw .writeFailed(file: destination, reason: "cannot keep \(source) in the new checkpoint: \(error.localizedDescription)")
+            }
+        }
+        try reportingDataErrors { () throws(DataError) in try AtomicFile.syncDirectory(fresh) }
     }
 
     // MARK: File-system steps, each made durable before it returns

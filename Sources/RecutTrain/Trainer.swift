@@ -32,6 +32,12 @@ public final class Trainer {
     /// Whether the next step's batch and negatives are prepared on a background thread while
     /// the current step computes; the weights are the same either way.
     public var prefetchesSteps = true
+    /// Whether a fresh run may replace the run its folder holds (its checkpoints, metrics log
+    /// and results are removed first); otherwise a folder that holds any file is refused.
+    public var replacesExistingRun = false
+    /// Asked between steps: a signal number stops the run there, after saving `last/`
+    /// (`TrainError.interrupted`); nil continues.
+    public var stopRequest: (() -> Int32?)?
 
     private let backend: any LossBackend
     private let optimizer: AdamW
@@ -53,6 +59,11 @@ public final class Trainer {
     /// The sum of this epoch's batch mean losses (float64, on the backend), read only for
     /// progress lines, checkpoints and the epoch's report, so that steps never wait for it.
     private let epochLossSum: Tensor
+    /// `epochLossSum` after each batch of the epoch (slot = batch index), copied on the backend,
+    /// so that a non-finite sum seen later names the first step that made it so.
+    private let epochLossHistory: Tensor
+    /// The step `last/` was saved at by this process or the run it resumes; nil before any save.
+    private var lastSavedStep: Int?
     private var state: TrainerState
     private var bestWeights: [NamedTensor]?
     /// The data this run trains on, recorded in every checkpoint.
@@ -90,6 +101,8 @@ public final class Trainer {
         ranking = ModelRanking(model: model)
         hiddenGradient = backend.makeTensor(shape: [batchSize * length, config.dimension], dtype: model.activationDType)
         epochLossSum = backend.makeTensor(shape: [1], dtype: .float64)
+        epochLossHistory = backend.makeTensor(shape: [max(1, batcher.batchCount(worldSize: parallelism.worldSize))],
+                                              dtype: .float64)
         if loss.usesNegatives {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
@@ -140,6 +153,7 @@ public final class Trainer {
                                      suffix: Self.secondMomentSuffix, file: stateFile)
         optimizer.step = state.step
         self.state = state
+        lastSavedStep = state.step
         self.state.tensors = []
         if state.bestMetric != nil {
             bestWeights = try store.load(.best).tensors
@@ -148,9 +162,20 @@ public final class Trainer {
 
     /// Trains until the last epoch or early stopping, then evaluates the best epoch on the test cases.
     public func run() throws -> TrainingResult {
-        let metricsLog = try writableStore.map { store throws(TrainError) in
+        let runLock = try writableStore.map { store throws(TrainError) in
             try makeFolder(store.directory)
-            let resuming = state.epoch > 0 || state.batchInEpoch > 0
+            return try store.lockRun()
+        }
+        defer { runLock?.release() }
+        let metricsLog = try writableStore.map { store throws(TrainError) in
+            let resuming = lastSavedStep != nil
+            if !resuming {
+                let contents = try store.contents().filter { $0 != CheckpointStore.lockName }
+                if !contents.isEmpty {
+                    guard replacesExistingRun else { throw TrainError.runFolderNotEmpty(directory: store.directory, contents: contents) }
+                    try store.removeRun()
+                }
+            }
             return try MetricsLog(path: store.directory + "/metrics.jsonl", resumingAt: resuming ? state.epoch : nil)
         }
         let tensorBoard = try writableStore.map { store throws(TrainError) in
@@ -166,35 +191,41 @@ public final class Trainer {
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
             backend.write([state.epochLossSum], into: epochLossSum)
+            backend.fill(epochLossHistory, with: 0)
             // Host time spent preparing and queuing steps: near `trainingSeconds`, the host bounds training.
             var queueSeconds = 0.0
             while state.batchInEpoch < batches.count {
+                if let signal = stopRequest?() { try stop(signal: signal) }
                 let queueStart = DispatchTime.now().uptimeNanoseconds
                 let inputs = stepInputs(of: batches)
                 let batch = inputs.batch
                 try trainStep(inputs)
+                backend.copy(epochLossHistory.view(offset: state.batchInEpoch, shape: [1]), from: epochLossSum)
                 state.batchInEpoch += 1
                 state.step += 1
                 if prefetchesSteps && state.batchInEpoch < batches.count { stageNextStep(of: batches) }
                 queueSeconds += Self.seconds(since: queueStart)
                 if !reportedFirstStep {
                     reportedFirstStep = true
-                    _ = readEpochLossSum()
+                    _ = try checkedEpochLossSum()
                     if let uptime = ProcessUptime.seconds() {
                         log(String(format: "first step done %.1fs after the start (loading, set-up and kernels included)", uptime))
                     }
                 }
+                var shownLossSum = 0.0
                 progress.update(events: batch.targetCount) {
-                    readEpochLossSum() / Double(max(state.batchInEpoch, 1))
+                    shownLossSum = readEpochLossSum()
+                    return shownLossSum / Double(max(state.batchInEpoch, 1))
                 }
+                if !shownLossSum.isFinite { _ = try checkedEpochLossSum() }
                 if let every = config.checkpointEvery, state.step % every == 0, state.batchInEpoch < batches.count {
-                    state.epochLossSum = readEpochLossSum()
+                    state.epochLossSum = try checkedEpochLossSum()
                     try saveLast()
                 }
                 try afterStep?(state.step)
             }
             // Reading the loss waits for the queued steps, so the clock then holds their device time too.
-            state.epochLossSum = readEpochLossSum()
+            state.epochLossSum = try checkedEpochLossSum()
             let trainingSeconds = Self.seconds(since: start)
             let eventsPerSecond = progress.eventsPerSecond
             progress.finish()
@@ -212,6 +243,7 @@ public final class Trainer {
                 state.bestEpoch = state.epoch
                 state.badEpochs = 0
                 bestWeights = model.namedWeights()
+                try checkFinite(bestWeights!)
                 try writableStore?.save(.best, tensors: bestWeights!, config: config, items: dataset.items.names, state: nil,
                                        data: dataRecord)
             } else {
@@ -319,6 +351,45 @@ public final class Trainer {
         (backend.download(epochLossSum) as [Double])[0]
     }
 
+    /// `readEpochLossSum()`, or `TrainError.diverged` naming the first step of the epoch whose
+    /// loss was not finite (from `epochLossHistory`: a sum turns non-finite at that step and stays so).
+    private func checkedEpochLossSum() throws(TrainError) -> Double {
+        let sum = readEpochLossSum()
+        guard !sum.isFinite else { return sum }
+        let history: [Double] = backend.download(epochLossHistory)
+        let firstBad = history.prefix(state.batchInEpoch).firstIndex { !$0.isFinite } ?? max(state.batchInEpoch - 1, 0)
+        throw diverged("the loss", step: state.step - state.batchInEpoch + firstBad + 1)
+    }
+
+    /// Throws `TrainError.diverged` when a value of `weights` is NaN or infinite.
+    private func checkFinite(_ weights: [NamedTensor]) throws(TrainError) {
+        for tensor in weights {
+            let finite = switch tensor.values {
+            case .float32(let values): values.allSatisfy(\.isFinite)
+            case .float64(let values): values.allSatisfy(\.isFinite)
+            case .int32, .int64: true
+            }
+            if !finite { throw diverged("weight \(tensor.name)", step: state.step) }
+        }
+    }
+
+    /// The error of a run that diverged at `step`, saying which checkpoint is kept.
+    private func diverged(_ what: String, step: Int) -> TrainError {
+        let kept = switch (writableStore, lastSavedStep) {
+        case (nil, _): "and no checkpoints are kept"
+        case (let store?, nil): "and \(store.folder(.last)) was never saved"
+        case (let store?, let saved?): "\(store.folder(.last)) keeps step \(saved) (`\(TrainError.resumeCommand(store.directory))`)"
+        }
+        return .diverged(what: what, step: step, epoch: state.epoch + 1, kept: kept)
+    }
+
+    /// Saves `last/` where the run stands (between two steps) and throws `TrainError.interrupted`.
+    private func stop(signal: Int32) throws {
+        if state.batchInEpoch > 0 { state.epochLossSum = try checkedEpochLossSum() }
+        if lastSavedStep != state.step { try saveLast() }
+        throw TrainError.interrupted(signal: signal, directory: writableStore?.directory ?? "", step: state.step)
+    }
+
     private static func makeLoss(_ config: TrainingConfig, backend: any LossBackend) throws -> any TrainingLoss {
         func fused() throws -> any FusedLossBackend {
             guard let fused = backend as? any FusedLossBackend else {
@@ -371,13 +442,16 @@ public final class Trainer {
     /// Saves `last/`: weights, optimizer moments and where the run stands.
     private func saveLast() throws {
         guard let store = writableStore else { return }
+        let weights = model.namedWeights()
+        try checkFinite(weights)
         var saved = state
         saved.tensors = FlatBufferTensors.download(optimizer.firstMoment, layout: model.layout, backend: backend,
                                                    suffix: Self.firstMomentSuffix)
             + FlatBufferTensors.download(optimizer.secondMoment, layout: model.layout, backend: backend,
                                          suffix: Self.secondMomentSuffix)
-        try store.save(.last, tensors: model.namedWeights(), config: config, items: dataset.items.names, state: saved,
+        try store.save(.last, tensors: weights, config: config, items: dataset.items.names, state: saved,
                        data: dataRecord)
+        lastSavedStep = state.step
     }
 
     private func finalEvaluation(stoppedEarly: Bool) throws -> TrainingResult {

@@ -113,4 +113,26 @@ import RecutCPU
         let downloaded = outputs.map { (backend.download($0.ranks) as [Int32]) + backend.download($0.topItems) }
         #expect(downloaded[0] == downloaded[1] && downloaded[0].contains { $0 > 0 })
     }
+
+    // A diverged model: user 0's state is NaN (every score NaN), user 1's target row overflows to
+    // +infinity, user 2's to -infinity; each ranks catalogSize, a miss, in both rankings.
+    @Test func nonFiniteTargetScoresRankAsMisses() {
+        let catalogSize = 40, d = 2
+        var table = (0..<(catalogSize + 1) * d).map { Float($0 % 7) / 8 }
+        table[5 * d] = 3e38
+        table[6 * d] = -3e38
+        let hidden: [Float] = [.nan, 0, 10, 0, 10, 0]
+        let outputs = (0..<2).map { _ in
+            CatalogRanking.Output(ranks: backend.makeTensor(shape: [3], dtype: .int32),
+                                  topItems: backend.makeTensor(shape: [3 * 4], dtype: .int32))
+        }
+        backend.rankCatalog(unmasked: outputs[0], masked: outputs[1], hidden: backend.upload(hidden, shape: [3, d]),
+                            table: backend.upload(table, shape: [catalogSize + 1, d]),
+                            targets: backend.upload([Int32(1), 5, 6], shape: [3]),
+                            maskedItems: backend.upload([Int32(2), 3, 4], shape: [3]),
+                            users: 3, catalogSize: catalogSize, dimension: d, maskWidth: 1, topCount: 4)
+        for output in outputs {
+            #expect(backend.download(output.ranks) as [Int32] == [40, 40, 40])
+        }
+    }
 }

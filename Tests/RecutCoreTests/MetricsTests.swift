@@ -96,12 +96,20 @@ private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
         #expect(metrics.coverage(at: 4) == 0.8)  // {1,2,3,4}
     }
 
-    // A NaN target counts as -infinity: the four finite items rank above it.
-    @Test func nanTargetRanksLast() {
-        let metrics = FullRankingEvaluator(catalogSize: 5, ks: [5], maskInputItems: false)
-            .evaluate(inputs: sequences([[]]), targets: [3], batchSize: 1,
-                      scorer: fixedScorer([[0, 0.1, 0.2, .nan, 0.4, 0.5]]))
-        #expect(metrics.mrr(at: 5) == 0.2)  // rank 4
+    // A target scored NaN or infinite ranks below every item (rank 5 of 5): a miss at every cutoff,
+    // masked or not, whatever the other scores, so a diverged model never looks good.
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteTargetIsAMiss(_ targetScore: Float) {
+        for masking in [false, true] {
+            let evaluator = FullRankingEvaluator(catalogSize: 5, ks: [1, 5], maskInputItems: masking)
+            let rows: [[Float]] = [[0, 0.1, 0.2, targetScore, 0.4, 0.5], [Float](repeating: targetScore, count: 6)]
+            let metrics = evaluator.evaluate(inputs: sequences([[1], [2]]), targets: [3, 3], batchSize: 2,
+                                             scorer: fixedScorer(rows))
+            #expect(metrics.ndcg(at: 5) == 0 && metrics.hitRate(at: 5) == 0 && metrics.mrr(at: 5) == 0, "masking \(masking)")
+            let rankings = evaluator.rankings(inputs: sequences([[1], [2]]), targets: [3, 3], batchSize: 2,
+                                              scorer: fixedScorer(rows))
+            #expect(rankings.ranks == [5, 5])
+        }
     }
 
     @Test func mergingEqualsOneAccumulator() {

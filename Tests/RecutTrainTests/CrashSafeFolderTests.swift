@@ -140,4 +140,53 @@ import Testing
         #expect(directory.contents() == ["last"])
         #expect(try CrashSafeFolder.read(folder) == (Self.versions[0], folder))
     }
+
+    // Item 9 of issue 12: a reader racing repeated saves must always get a complete checkpoint.
+    @Test(.timeLimit(.minutes(1))) func readersRacingRepeatedSavesAlwaysGetACompleteCheckpoint() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.path + "/last"
+        // Files large enough that a read takes about as long as a step of a save, as real weights do.
+        let versions = Self.versions.enumerated().map { index, files in
+            files.merging(["items.tsv": Data(repeating: UInt8(index), count: 200_000)]) { $1 }
+        }
+        _ = try Self.save(versions[0], to: folder, stoppingAfter: nil)
+        let saves = 100
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            for index in 1...saves { _ = try? Self.save(versions[index % 3], to: folder, stoppingAfter: nil) }
+            done.signal()
+        }.start()
+        var reads = 0, failures: [String] = []
+        while done.wait(timeout: .now()) == .timedOut {
+            do {
+                let files = try CrashSafeFolder.read(folder).files
+                if !versions.contains(files) { failures.append("a read gave \(files.keys.sorted())") }
+            } catch {
+                failures.append("\(error)")
+            }
+            reads += 1
+        }
+        #expect(failures.count == 0, "\(failures.count) of \(reads) reads failed, the first: \(failures.first ?? "")")
+        #expect(reads > 10)
+        #expect(try CrashSafeFolder.read(folder).files == versions[saves % 3])
+    }
+
+    @Test func aSaveKeepsFilesThatAreNotTheCheckpoints() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.path + "/best"
+        // The old checkpoint has a file the new one lacks: that one goes, the user's files stay.
+        _ = try Self.save(Self.versions[0].merging(["items.tsv": Data("a\n".utf8)]) { $1 }, to: folder, stoppingAfter: nil)
+        _ = FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("mine".utf8))
+        try FileManager.default.createDirectory(atPath: folder + "/plots", withIntermediateDirectories: false)
+        _ = FileManager.default.createFile(atPath: folder + "/plots/loss.svg", contents: Data("<svg/>".utf8))
+        _ = try Self.save(Self.versions[1], to: folder, stoppingAfter: nil)
+        _ = try Self.save(Self.versions[2], to: folder, stoppingAfter: nil)
+        #expect(try CrashSafeFolder.read(folder).files == Self.versions[2])
+        #expect(directory.contents("best") == ["manifest.json", "model.safetensors", "notes.txt", "plots", "trainer_state.json"])
+        #expect(FileManager.default.contents(atPath: folder + "/notes.txt") == Data("mine".utf8))
+        #expect(FileManager.default.contents(atPath: folder + "/plots/loss.svg") == Data("<svg/>".utf8))
+        #expect(Self.leftovers(directory, slot: "best") == [])
+    }
 }

@@ -26,6 +26,11 @@ __device__ __forceinline__ int ranking_key_item(unsigned long long key) {
     return (int)(0xFFFFFFFFu - (unsigned int)(key & 0xFFFFFFFFull));
 }
 
+// False for NaN and for either infinity.
+__device__ __forceinline__ bool ranking_score_is_finite(float score) {
+    return fabsf(score) <= 3.402823466e+38f;
+}
+
 __device__ __forceinline__ int next_power_of_two(int n) {
     int p = 1;
     while (p < n) p <<= 1;
@@ -51,9 +56,11 @@ __device__ void bitonic_sort_descending(unsigned long long *keys, int n) {
 }
 
 // Empties both lists of every user: no listed items, no candidates, admission -infinity, and
-// rank 0 in each requested ranking (a null ranks pointer is a ranking not asked for).
+// in each requested ranking (a null ranks pointer is a ranking not asked for) rank 0, or
+// catalogSize (a miss) when the user's target score is NaN or infinite.
 extern "C" __global__ void full_ranking_reset(int *unmaskedRanks, int *maskedRanks, unsigned long long *lists,
-                                             float *admission, int *candidateCounts, int users, int topCount) {
+                                             float *admission, int *candidateCounts, const float *thresholds,
+                                             int users, int topCount, int catalogSize) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < 2LL * users * topCount;
          i += (long long)gridDim.x * blockDim.x) {
         lists[i] = 0ull;
@@ -62,8 +69,9 @@ extern "C" __global__ void full_ranking_reset(int *unmaskedRanks, int *maskedRan
             candidateCounts[i] = 0;
         }
         if (i < users) {
-            if (unmaskedRanks) unmaskedRanks[i] = 0;
-            if (maskedRanks) maskedRanks[i] = 0;
+            int rank = ranking_score_is_finite(thresholds[i]) ? 0 : catalogSize;
+            if (unmaskedRanks) unmaskedRanks[i] = rank;
+            if (maskedRanks) maskedRanks[i] = rank;
         }
     }
 }
@@ -91,7 +99,8 @@ extern "C" __global__ void full_ranking_mark(unsigned int *maskBits, int rows, i
 // Parallel layout: block (segment, row) owns RANKING_SEGMENT items of one tile row, each read
 // once. For each requested ranking (list 0 unmasked, list 1 without the items set in maskBits,
 // which may be null: nothing masked) it adds the items above the row's threshold (the target
-// excluded) to the ranking's ranks, and appends at most topCount keys of items above the list's
+// excluded; nothing when the threshold is NaN or infinite, whose rank the reset set) to the
+// ranking's ranks, and appends at most topCount keys of items above the list's
 // admission score to the list's candidates (its own best when more pass, found by a
 // shared-memory sort).
 extern "C" __global__ void full_ranking_select_f32(const float *scores, const unsigned int *maskBits, int width,
@@ -107,7 +116,7 @@ extern "C" __global__ void full_ranking_select_f32(const float *scores, const un
     const float *rowScores = scores + (long long)row * width;
     const unsigned int *rowBits = maskBits ? maskBits + (long long)row * ((width + 31) >> 5) : nullptr;
     float threshold = thresholds[user];
-    if (threshold != threshold) threshold = RECUT_NEGATIVE_INFINITY;  // NaN
+    bool counts = ranking_score_is_finite(threshold);
     int target = targets[user];
     // +infinity admits nothing: the list of a ranking not asked for stays empty.
     float admit0 = unmaskedRanks ? admission[user] : __int_as_float(0x7f800000);
@@ -119,7 +128,7 @@ extern "C" __global__ void full_ranking_select_f32(const float *scores, const un
         float score = rowScores[column];
         int item = firstItem + column;
         bool isMasked = rowBits && ((rowBits[column >> 5] >> (column & 31)) & 1u);
-        if (score > threshold && item != target) {
+        if (counts && score > threshold && item != target) {
             above0++;
             if (!isMasked) above1++;
         }

@@ -6,8 +6,9 @@ import Foundation
 /// The protocol is the one of the PyTorch SASRec reference (shared/bench/sasrec_reference.py):
 /// rank = number of items 1...C scored strictly above the target (padding item 0 never
 /// counts); with `maskInputItems`, the items of the case's input sequence are scored
-/// -infinity first, except the target, which keeps its score. A NaN target score counts as
-/// -infinity, so a diverged model never looks good. Top lists skip items scored -infinity.
+/// -infinity first, except the target, which keeps its score. A target scored NaN or
+/// infinite gets rank `catalogSize`, below every item, so a diverged model never looks
+/// good. Top lists skip items scored -infinity or NaN.
 public struct FullRankingEvaluator: Sendable {
     /// Number of rankable items C; score rows have C + 1 entries, column 0 being padding.
     public let catalogSize: Int
@@ -127,17 +128,19 @@ public struct FullRankingEvaluator: Sendable {
             }
             scores[target] = targetScore
         }
-        let threshold = targetScore.isNaN ? -Float.infinity : targetScore
         // Two passes over the row: a SIMD count (a per-item branch mispredicts on real scores),
         // then the selection, whose heap is rarely touched once full.
         let items = UnsafeBufferPointer(start: scores + 1, count: catalogSize)
-        let rank = Self.countScores(above: threshold, in: items)
         selector.offer(scores: items, firstItem: 1)
-        return rank
+        return targetScore.isFinite ? Self.countScores(above: targetScore, in: items) : missRank
     }
 }
 
 extension FullRankingEvaluator {
+    /// The rank of a target scored NaN or infinite: the catalog's size, below every item, so
+    /// a miss at every cutoff up to the catalog's size.
+    public var missRank: Int { catalogSize }
+
     /// Number of entries of `scores` strictly greater than `threshold` (NaN entries never count).
     public static func countScores(above threshold: Float, in scores: UnsafeBufferPointer<Float>) -> Int {
         let lanes = SIMD8<Float>.scalarCount

@@ -4,7 +4,8 @@
 /// The protocol is `FullRankingEvaluator`'s: the score of item i for user u is
 /// hidden[u, :] · table[i, :]; rank[u] = number of items 1...catalogSize (the padding row 0
 /// never counts) scored strictly above the target, masked items excluded and the target kept.
-/// A NaN target score counts as -infinity; NaN item scores never count and are never listed.
+/// A target scored NaN or infinite gets rank catalogSize (below every item); NaN item
+/// scores never count and are never listed.
 public protocol RankingBackend: Backend {
     /// Ranks hidden [users, dimension] against the item table [catalogSize + 1, dimension] for
     /// targets [users] (int32, in 1...catalogSize): `unmasked` gets the ranking of the whole
@@ -30,7 +31,8 @@ public enum CatalogRanking {
     /// Where `rankCatalog` writes one ranking: ranks [users] (int32) and topItems [users, topCount]
     /// (int32, best first, ties to the lower id, 0 after the last rankable item).
     public struct Output: Sendable {
-        /// Each user's target rank: items scored strictly above it.
+        /// Each user's target rank: items scored strictly above it, catalogSize when the target's
+        /// score is NaN or infinite.
         public var ranks: Tensor
         /// Each user's top list, row-major.
         public var topItems: Tensor

@@ -24,6 +24,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the run in this output folder from its last checkpoint (no other settings).")
     var resume: String?
 
+    @Flag(help: "Replace the run the output folder holds (its checkpoints, metrics log and results); without it, a new run into a folder that holds any file is refused.")
+    var overwrite = false
+
     @Option(help: ArgumentHelp(
         "Train data-parallel on this many GPUs of this host, one process each (NCCL; unverified on GPUs).",
         discussion: "Processes started by torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT set) need no --gpus."))
@@ -35,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if gpus < 1 { throw ValidationError("--gpus must be at least 1") }
         if allowDataChange && resume == nil { throw ValidationError("--allow-data-change goes with --resume") }
+        if resume != nil && overwrite { throw ValidationError("--resume continues a run; --overwrite replaces one: give one") }
         if resume != nil {
             let given = source.overrides.merging(splitting.overrides) { $1 }.merging(training.overrides) { $1 }
             if config != nil || !given.isEmpty {
@@ -72,6 +76,7 @@ struct TrainCommand: ParsableCommand {
                                   backend: setup.backend, store: CheckpointStore(directory: settings.output),
                                   parallelism: try parallelism(environment, backend: setup.backend))
         }
+        trainer.replacesExistingRun = overwrite
         // Only rank 0 reports; the others compute the same weights.
         guard environment.isMain else {
             _ = try trainer.run()
@@ -80,7 +85,17 @@ struct TrainCommand: ParsableCommand {
         trainer.log = log
         trainer.progressOutput = { FileHandle.standardError.write(Data($0.utf8)) }
         trainer.progressIsTerminal = isatty(STDERR_FILENO) != 0
-        let result = try trainer.run()
+        // One process stops at its next step; ranks of a data-parallel run would stop at different ones.
+        let signals = environment.isDistributed ? nil : SignalStop()
+        trainer.stopRequest = { signals?.request }
+        let result: TrainingResult
+        do {
+            result = try trainer.run()
+        } catch TrainError.interrupted(let signal, let directory, let step) {
+            log("stopped by signal \(signal) after step \(step), saved in \(directory)/last; continue with:")
+            log("  " + TrainError.resumeCommand(directory))
+            throw ExitCode(128 + signal)
+        }
         print("best epoch \(result.bestEpoch + 1) of \(result.epochsTrained) (validation ndcg@\(trainer.config.evaluationKs[0]) "
             + String(format: "%.4f", result.bestValidationMetric) + "); test metrics of its weights, beside the popularity baseline:")
         print(result.test.formatted())
