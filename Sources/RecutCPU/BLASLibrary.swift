@@ -3,7 +3,7 @@ import Foundation
 /// The BLAS the CPU backend multiplies matrices with, opened at run time so that Recut builds
 /// and runs on a machine with none installed (it then uses `PortableGEMM`).
 ///
-/// `RECUT_BLAS` chooses: unset tries OpenBLAS (`libopenblas.so.0`), then any `libblas.so.3` or
+/// `RECUT_BLAS` chooses: unset (or empty) tries OpenBLAS (`libopenblas.so.0`), then any `libblas.so.3` or
 /// `libcblas.so.3` that exports the CBLAS functions; a path opens that library; `none` uses
 /// the built-in products.
 struct BLASLibrary: @unchecked Sendable {
@@ -22,7 +22,7 @@ struct BLASLibrary: @unchecked Sendable {
     let dgemm: DGEMM
 
     /// The library in use, nil for the built-in products (opened once, on first use).
-    static let shared: BLASLibrary? = open(ProcessInfo.processInfo.environment["RECUT_BLAS"])
+    static let shared: BLASLibrary? = open(ProcessInfo.processInfo.environment["RECUT_BLAS"].flatMap { $0.isEmpty ? nil : $0 })
 
     /// What multiplies matrices, for `recut --version` and the selftest.
     static var description: String {

@@ -81,3 +81,12 @@ private struct SplitMixForTests {
         return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) * 2 - 1
     }
 }
+
+@Suite struct BLASLibraryTests {
+    @Test func noneAndMissingLibrariesFallBackToTheBuiltInProducts() {
+        #expect(BLASLibrary.open("none") == nil)
+        #expect(BLASLibrary.open("/nonexistent/libcblas.so") == nil)
+        // A library without the CBLAS symbols (libm) is not taken for a BLAS.
+        #expect(BLASLibrary.open("libm.so.6") == nil)
+    }
+}
