@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import RecutData
 
-/// A scratch folder for fixture files, removed when the test ends.
-private final class Fixtures {
+/// A scratch folder for fixture files, removed when the test ends (shared by the reader tests).
+final class Fixtures {
     let folder: URL
 
     init() throws {
@@ -23,7 +23,7 @@ private final class Fixtures {
 }
 
 /// Reads `path` and returns the error, which must be a `DataError`.
-private func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -> DataError? {
+func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -> DataError? {
     do {
         _ = try InteractionReader.read(path: path, options: options)
         return nil
@@ -33,7 +33,7 @@ private func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -
 }
 
 /// The line and reason of a `.badRow` error, nil for anything else.
-private func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
+func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
     guard case .badRow(_, let line, let reason) = error else { return nil }
     return (line, reason)
 }

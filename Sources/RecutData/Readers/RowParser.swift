@@ -143,6 +143,7 @@ struct RowParser: Sendable {
         if let value = field.canonicalInteger { return .success(.integer(value)) }
         if field.isEmpty { return .failure(.empty) }
         if !field.isValidUTF8 { return .failure(.notUTF8) }
+        if field.containsControlCharacter { return .failure(.controlCharacter) }
         return .success(.token(field))
     }
 
@@ -165,13 +166,14 @@ enum IDKey: @unchecked Sendable {
 
 /// Why an id field cannot be interned.
 enum InvalidID: Error {
-    case notAnInteger, empty, notUTF8
+    case notAnInteger, empty, notUTF8, controlCharacter
 
     var reason: String {
         switch self {
         case .notAnInteger: "is not an integer in 0...\(Int32.max)"
         case .empty: "is empty"
         case .notUTF8: "is not valid UTF-8"
+        case .controlCharacter: "holds a tab, a line break or another control character, which cannot be written back to a TSV file"
         }
     }
 }
@@ -188,6 +190,11 @@ extension IDInterner {
 }
 
 extension UnsafeBufferPointer<UInt8> {
+    /// Whether any byte is an ASCII control character (tab, newline, carriage return, NUL, DEL, ...).
+    var containsControlCharacter: Bool {
+        contains { $0 < 0x20 || $0 == 0x7F }
+    }
+
     /// Whether the bytes are well-formed UTF-8.
     var isValidUTF8: Bool {
         if allSatisfy({ $0 < 0x80 }) { return true }
