@@ -6,6 +6,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unwritable(file: String, reason: String)
     /// The file holds no data rows.
     case emptyFile(file: String)
+    /// Every data row was malformed and skipped (`--skip-bad-rows`); the first one and why.
+    case allRowsSkipped(file: String, count: Int, firstLine: Int, firstReason: String)
     /// A needed column is absent from the header (or from `--columns`).
     case missingColumn(file: String, column: String, header: [String])
     /// More than one column could be the one wanted (`candidates`, as the header names them).
@@ -24,6 +26,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .unreadable(let file, let reason): "\(file): cannot read: \(reason)"
         case .unwritable(let file, let reason): "\(file): cannot write: \(reason)"
         case .emptyFile(let file): "\(file): the file holds no interactions"
+        case .allRowsSkipped(let file, let count, let firstLine, let firstReason):
+            "\(file): all \(count) data rows are malformed and were skipped, the first at line \(firstLine): \(firstReason)"
         case .missingColumn(let file, let column, let header):
             "\(file): no \(column) column (header: \(header.joined(separator: ", "))); name it with --columns"
         case .ambiguousColumn(let file, let column, let candidates):

@@ -50,8 +50,8 @@ public enum DatasetLoader {
         let fingerprint = "read(format=\(config.format?.rawValue ?? "auto"),columns=\(config.columns ?? "auto"),"
             + "skip-bad-rows=\(config.skipBadRows))" + preprocessOptions.fingerprint
         let cache = DatasetCache(directory: config.cacheDirectory)
-        let (dataset, reused) = try cache.load(source: file, fingerprint: fingerprint, build: build)
-        if reused { log("reused the preprocessed cache \(try cache.cachePath(source: file, fingerprint: fingerprint))") }
+        let (dataset, reused, path) = try cache.load(source: file, fingerprint: fingerprint, build: build)
+        if reused, let path { log("reused the preprocessed cache \(path)") }
         return LoadedDataset(dataset: dataset, source: file, skippedRows: skippedRows, reusedCache: reused)
     }
 }

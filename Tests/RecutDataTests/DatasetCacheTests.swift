@@ -122,4 +122,49 @@ import Testing
             try DatasetCache(directory: "\(blocker)/cache").load(source: source, fingerprint: "f") { Self.dataset }
         }
     }
+
+    @Test func rebuildsWhenAnEditKeepsTheSizeAndTime() throws {
+        let cache = DatasetCache(directory: "\(folder)/cache")
+        var builds = 0
+        let time = try FileManager.default.attributesOfItem(atPath: source)[.modificationDate] as! Date
+        _ = try load(cache, builds: &builds)
+        try "v\tj\n".write(toFile: source, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: source)
+        #expect(try !load(cache, builds: &builds).1)
+        #expect(builds == 2)
+    }
+
+    @Test func neverCachesAStream() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let result = try DatasetCache(directory: "\(folder)/cache").load(source: "/dev/fd/\(ends[0])", fingerprint: "f") {
+            Self.dataset
+        }
+        #expect(!result.reused && result.path == nil)
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/cache"))
+    }
+
+    @Test func refusesAnEmptyCacheDirectory() {
+        #expect(throws: DataError.invalidOption("the cache directory is empty; name a folder, or turn the cache off (--no-cache)")) {
+            try DatasetCache(directory: "").load(source: self.source, fingerprint: "f") { Self.dataset }
+        }
+    }
+
+    @Test func anUnwritableCacheFolderIsReportedBeforeBuildingWithAHint() throws {
+        let blocker = "\(folder)/file"
+        try "x".write(toFile: blocker, atomically: false, encoding: .utf8)
+        var builds = 0
+        do {
+            _ = try DatasetCache(directory: "\(blocker)/cache").load(source: source, fingerprint: "f") {
+                builds += 1
+                return Self.dataset
+            }
+            Issue.record("an unwritable cache folder was accepted")
+        } catch let error as DataError {
+            #expect(error.description.contains("--no-cache"))
+            #expect(!error.description.contains("NSCocoaErrorDomain"))
+        }
+        #expect(builds == 0)
+    }
 }

@@ -256,10 +256,15 @@ func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
         #expect(result.log.timestamps == [1, 3])
     }
 
-    @Test func onlyBadRowsLeaveAnEmptyFile() throws {
+    @Test func onlyBadRowsAreReportedAsAllSkipped() throws {
         let fixtures = try Fixtures()
         let path = try fixtures.file("train.txt", "1 x\n")
-        #expect(readError(path, ReadOptions(format: .pairs, skipBadRows: true)) == .emptyFile(file: path))
+        #expect(readError(path, ReadOptions(format: .pairs, skipBadRows: true))
+            == .allRowsSkipped(file: path, count: 1, firstLine: 1, firstReason: "item id \"x\" is not an integer in 0...\(Int32.max)"))
+        let csv = try fixtures.file("log.csv", "user,item,ts\nu,i,never\nu,i,later\n")
+        let error = readError(csv, ReadOptions(skipBadRows: true))
+        #expect(error == .allRowsSkipped(file: csv, count: 2, firstLine: 2, firstReason: "timestamp \"never\" is not a number"))
+        #expect(error?.description.contains("all 2 data rows are malformed") == true)
     }
 
     @Test func movieLens100KReadsWhole() throws {

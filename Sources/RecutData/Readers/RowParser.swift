@@ -28,6 +28,8 @@ struct RowParser: Sendable {
     /// Lines consumed so far, blank ones included.
     private(set) var linesRead = 0
     private(set) var skippedRows = 0
+    /// The first row skipped, to name when every row was.
+    private(set) var firstSkipped: RowFailure?
 
     init(format: InteractionFormat, columns: ResolvedColumns, skipBadRows: Bool, expectedRows: Int) {
         separator = format.separator
@@ -73,6 +75,7 @@ struct RowParser: Sendable {
             }
             if let problem {
                 guard skipBadRows else { throw RowFailure(line: linesRead, reason: problem) }
+                if firstSkipped == nil { firstSkipped = RowFailure(line: linesRead, reason: problem) }
                 skippedRows += 1
             }
         }
