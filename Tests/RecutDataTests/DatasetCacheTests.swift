@@ -18,8 +18,8 @@ import Testing
 
     private static let dataset: Dataset = {
         var sequences = Sequences()
-        sequences.append(items: [1, 2, 1] as [Int32], timestamps: [1.5, 2, 3])
-        sequences.append(items: [] as [Int32], timestamps: [] as [Double])
+        sequences.append(items: [1, 2, 1] as [Int32], timestamps: [1, 2, 3])
+        sequences.append(items: [] as [Int32], timestamps: [] as [Timestamp])
         sequences.append(items: [3] as [Int32], timestamps: [-4])
         return Dataset(
             sequences: sequences, users: IDMap(names: ["alice", "bob", "ünïcode 用户"]),

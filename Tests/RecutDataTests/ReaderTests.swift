@@ -181,7 +181,7 @@ func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
         let path = try fixtures.file("log.csv", "user,item,ts\na,b,1\n\nc,d,yesterday\n")
         let row = try #require(badRow(readError(path)))
         #expect(row.line == 4)
-        #expect(row.reason == "timestamp \"yesterday\" is not a number")
+        #expect(row.reason == "timestamp \"yesterday\" is not a number or an ISO-8601 date")
     }
 
     @Test func nonNumericRatingIsABadRow() throws {
@@ -263,7 +263,7 @@ func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
             == .allRowsSkipped(file: path, count: 1, firstLine: 1, firstReason: "item id \"x\" is not an integer in 0...\(Int32.max)"))
         let csv = try fixtures.file("log.csv", "user,item,ts\nu,i,never\nu,i,later\n")
         let error = readError(csv, ReadOptions(skipBadRows: true))
-        #expect(error == .allRowsSkipped(file: csv, count: 2, firstLine: 2, firstReason: "timestamp \"never\" is not a number"))
+        #expect(error == .allRowsSkipped(file: csv, count: 2, firstLine: 2, firstReason: "timestamp \"never\" is not a number or an ISO-8601 date"))
         #expect(error?.description.contains("all 2 data rows are malformed") == true)
     }
 

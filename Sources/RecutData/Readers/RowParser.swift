@@ -16,7 +16,7 @@ struct RowParser: Sendable {
     private(set) var users: [Int32] = []
     private(set) var items: [Int32] = []
     /// Event times; without a timestamp column, the index of the event among those parsed here.
-    private(set) var timestamps: [Double] = []
+    private(set) var timestamps: [Timestamp] = []
     /// Ratings, filled only when there is a rating column.
     private(set) var ratings: [Float] = []
     private(set) var userIDs = IDInterner()
@@ -84,12 +84,12 @@ struct RowParser: Sendable {
     /// Appends the event of one split line, or says what is wrong with it (appending nothing).
     @inline(__always)
     private mutating func appendRow(_ fields: UnsafeMutableBufferPointer<Field>) -> String? {
-        var timestamp = Double(timestamps.count)
+        var timestamp = Timestamp(timestamps.count)
         if let column = columns.timestamp {
-            guard let value = fields[column].decimalNumber() else {
-                return Self.describe("timestamp", fields[column], "is not a number")
+            switch fields[column].timestamp() {
+            case .success(let value): timestamp = value
+            case .failure(let problem): return Self.describe("timestamp", fields[column], problem.reason)
             }
-            timestamp = value
         }
         var rating: Float = 0
         if let column = columns.rating {

@@ -39,7 +39,7 @@ enum CSVWriter {
             chunk.append(UInt8(ascii: ","))
             chunk.append(contentsOf: itemNames[Int(log.items[event])])
             chunk.append(UInt8(ascii: ","))
-            appendInteger(Int64(log.timestamps[event]), to: &chunk)
+            appendInteger(log.timestamps[event], to: &chunk)
             chunk.append(UInt8(ascii: "\n"))
             if chunk.count > (1 << 22) - 256 {
                 try handle.write(contentsOf: chunk)
