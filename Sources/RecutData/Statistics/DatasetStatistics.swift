@@ -133,8 +133,8 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
     }
 
     /// Events equal in item and time to an earlier event of the same sequence; sequences are in
-    /// time order, so such events share a run of equal times.
-    static func exactDuplicates(in sequences: Sequences) -> Int {
+    /// time order, so such events share a run of equal times. O(events).
+    public static func exactDuplicates(in sequences: Sequences) -> Int {
         var duplicates = 0
         var run: Set<Int32> = []
         for index in 0..<sequences.count {
