@@ -150,6 +150,13 @@ import Testing
         }
         #expect(!result.reused && result.path == nil)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/cache"))
+        // Standard input redirected from a file is a regular file, under a name that says nothing.
+        let descriptor = open(source, O_RDONLY)
+        defer { close(descriptor) }
+        let redirected = try DatasetCache(directory: "\(folder)/cache").load(source: "/dev/fd/\(descriptor)", fingerprint: "f") {
+            Self.dataset
+        }
+        #expect(!redirected.reused && redirected.path == nil)
     }
 
     @Test func refusesAnEmptyCacheDirectory() {

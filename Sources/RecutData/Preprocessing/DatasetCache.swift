@@ -6,7 +6,8 @@ import Foundation
 /// modification time, content (a hash of every byte, so that an edit that keeps the size and
 /// the time is seen) and the caller's fingerprint (read and preprocessing options), so it is
 /// reused only while all of them are unchanged. Files that fail their checks are rebuilt.
-/// Streams (pipes, FIFOs), which can be read only once, are never cached.
+/// Streams (pipes, FIFOs) and files named through `/dev` or `/proc` (`/dev/stdin`) are never
+/// cached: the first can be read only once, the others name another file on each run.
 public struct DatasetCache: Sendable {
     /// Folder for cache files; nil puts them in a `.recut-cache` folder beside each source.
     public var directory: String?
@@ -28,7 +29,10 @@ public struct DatasetCache: Sendable {
             throw DataError.invalidOption("the cache directory is empty; name a folder, or turn the cache off (--no-cache)")
         }
         var status = stat()
-        if stat(source, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+        let absolute = URL(fileURLWithPath: source).standardizedFileURL.path
+        let isStream = stat(source, &status) == 0 && status.st_mode & S_IFMT != S_IFREG
+        // `/dev/stdin` redirected from a file is a regular file, but names a different one each run.
+        if isStream || absolute.hasPrefix("/dev/") || absolute.hasPrefix("/proc/") {
             return (try build(), false, nil)
         }
         let path = try cachePath(source: source, fingerprint: fingerprint)
