@@ -145,8 +145,10 @@ struct RowParser: Sendable {
         }
         if let value = field.canonicalInteger { return .success(.integer(value)) }
         if field.isEmpty { return .failure(.empty) }
-        if !field.isValidUTF8 { return .failure(.notUTF8) }
-        if field.containsControlCharacter { return .failure(.controlCharacter) }
+        if !field.isPrintableASCII {
+            if !field.isValidUTF8 { return .failure(.notUTF8) }
+            if field.containsControlCharacter { return .failure(.controlCharacter) }
+        }
         return .success(.token(field))
     }
 
@@ -193,6 +195,11 @@ extension IDInterner {
 }
 
 extension UnsafeBufferPointer<UInt8> {
+    /// Whether every byte is printable ASCII (space to `~`): the common id, checked in one pass.
+    var isPrintableASCII: Bool {
+        allSatisfy { $0 &- 0x20 < 0x5F }
+    }
+
     /// Whether any byte is an ASCII control character (tab, newline, carriage return, NUL, DEL, ...).
     var containsControlCharacter: Bool {
         contains { $0 < 0x20 || $0 == 0x7F }
