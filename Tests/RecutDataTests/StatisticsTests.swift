@@ -69,4 +69,13 @@ import Testing
         let dataset = Dataset(sequences: sequences, users: IDMap(names: ["a", "b"]), items: IDMap(names: ["", "x", "y"]))
         #expect(DatasetStatistics(dataset: dataset).exactDuplicates == 2)
     }
+
+    @Test func printsADateOnlyForTimesThatReadAsSeconds() {
+        var sequences = Sequences()
+        sequences.append(items: [1, 1] as [Int32], timestamps: [1_700_000_000_000_000_000, 1_700_000_000_000_000_001])
+        let dataset = Dataset(sequences: sequences, users: IDMap(names: ["a"]), items: IDMap(names: ["", "x"]))
+        let table = DatasetStatistics(dataset: dataset).formatted()
+        #expect(table.contains("first event         1700000000000000000\n"))
+        #expect(!table.contains("()"))
+    }
 }

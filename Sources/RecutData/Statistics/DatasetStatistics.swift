@@ -103,7 +103,10 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
         func number(_ value: Double) -> String {
             value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)
         }
+        /// The time, and its date when it reads as Unix seconds of years 1 to 9999 (not as
+        /// milliseconds or nanoseconds, which no date format holds).
         func date(_ time: Timestamp) -> String {
+            guard (-62_135_596_800...253_402_300_799).contains(time) else { return String(time) }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")
