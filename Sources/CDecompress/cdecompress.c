@@ -41,6 +41,12 @@ static int grow(uint8_t **buffer, size_t *capacity, size_t needed) {
     return 0;
 }
 
+/// Gives back the unused end of a buffer grown by doubling.
+static uint8_t *shrink(uint8_t *buffer, size_t filled) {
+    uint8_t *fitted = realloc(buffer, filled ? filled : 1);
+    return fitted ? fitted : buffer;
+}
+
 static void *open_library(const char *name, const char *package, char *error, size_t error_capacity) {
     void *library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!library) snprintf(error, error_capacity, "reading it needs %s (Debian package %s), which is not installed", name, package);
@@ -114,7 +120,7 @@ int cdecompress_gzip(const uint8_t *input, size_t input_count, uint8_t **output,
         free(buffer);
         return -1;
     }
-    *output = buffer;
+    *output = shrink(buffer, filled);
     *output_count = filled;
     return 0;
 }
@@ -169,7 +175,7 @@ int cdecompress_zstd(const uint8_t *input, size_t input_count, uint8_t **output,
         free(buffer);
         return -1;
     }
-    *output = buffer;
+    *output = shrink(buffer, filled);
     *output_count = filled;
     return 0;
 }

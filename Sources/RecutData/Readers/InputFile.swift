@@ -15,7 +15,10 @@ final class InputFile: Sendable {
 
     private enum Storage: @unchecked Sendable {
         case descriptor(Int32)
-        case memory(UnsafeMutablePointer<UInt8>)
+        /// A stream's bytes, as read.
+        case bytes([UInt8])
+        /// Decompressed bytes, in a buffer that `free` releases.
+        case decompressed(UnsafeMutablePointer<UInt8>)
     }
 
     /// Seconds a stream may stay silent before a note on stderr says what is awaited.
@@ -65,29 +68,32 @@ final class InputFile: Sendable {
             defer { close(descriptor) }
             bytes = try Self.readToEnd(descriptor, path: path)
         }
-        let memory: (UnsafeMutablePointer<UInt8>, Int)
         if let codec {
-            memory = try codec.decompress(bytes, path: path)
+            let (buffer, count) = try codec.decompress(bytes, path: path)
+            storage = .decompressed(buffer)
+            size = count
         } else {
-            let copy = malloc(max(1, bytes.count))!.assumingMemoryBound(to: UInt8.self)
-            copy.initialize(from: bytes, count: bytes.count)
-            memory = (copy, bytes.count)
+            size = bytes.count
+            storage = .bytes(bytes)
         }
-        storage = .memory(memory.0)
-        size = memory.1
     }
 
     deinit {
         switch storage {
         case .descriptor(let descriptor): close(descriptor)
-        case .memory(let bytes): free(bytes)
+        case .bytes: break
+        case .decompressed(let buffer): free(buffer)
         }
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int, at offset: Int) throws -> Int {
         switch storage {
-        case .memory(let bytes):
+        case .bytes(let bytes):
+            let available = max(0, min(count, size - offset))
+            if available > 0 { bytes.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + offset, count: available) } }
+            return available
+        case .decompressed(let bytes):
             let available = max(0, min(count, size - offset))
             if available > 0 { buffer.update(from: bytes + offset, count: available) }
             return available
