@@ -231,7 +231,9 @@ extension TrainingConfig {
             throw .corrupt(file: file, reason: yamlReason(error))
         }
         guard let root else { return [] }
-        guard let mapping = root.mapping else { throw .corrupt(file: file, reason: "expected key: value lines at the top level") }
+        guard let mapping = root.mapping else {
+            throw .corrupt(file: file, reason: "line \(root.mark?.line ?? 1): expected key: value lines at the top level")
+        }
         // YAML scalars are kept as their text and parsed by the key's type, so `lr: 1e-3`
         // (a string to YAML 1.1) reads as the number it looks like.
         func convert(_ node: Node) -> RawSetting {
@@ -241,7 +243,9 @@ extension TrainingConfig {
         }
         var settings: [(key: String, value: RawSetting)] = []
         for (key, value) in mapping {
-            guard let name = key.scalar?.string else { throw .corrupt(file: file, reason: "a key is not a plain name") }
+            guard let name = key.scalar?.string else {
+                throw .corrupt(file: file, reason: "line \(key.mark?.line ?? 1): a key is not a plain name")
+            }
             settings.append((name, convert(value)))
         }
         return settings
@@ -291,7 +295,10 @@ indirect enum SettingKind {
         case (.integer, .text(let text)):
             guard let value = Int(text) else { throw invalid("expected a whole number") }
             return value
-        case (.number, .number(let value)): return value
+        case (.number, .number(let value)):
+            // TOML has inf and nan; no setting takes them, and JSON cannot hold them.
+            guard value.isFinite else { throw invalid("expected a finite number") }
+            return value
         case (.number, .integer(let value)): return Double(value)
         case (.number, .text(let text)):
             guard let value = Double(text), value.isFinite else { throw invalid("expected a number") }

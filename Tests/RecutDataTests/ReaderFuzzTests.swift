@@ -9,6 +9,9 @@ enum FuzzBudget {
         ProcessInfo.processInfo.environment["RECUT_FUZZ_SECONDS"].flatMap(Double.init) ?? 2
     }
 
+    /// The test's time limit: the budget and a minute to spare, for a hang to fail it.
+    static var timeLimitMinutes: Int { Int((seconds / 60).rounded(.up)) + 1 }
+
     static var seed: UInt64 {
         ProcessInfo.processInfo.environment["RECUT_FUZZ_SEED"].flatMap { UInt64($0) }
             ?? UInt64(Date().timeIntervalSince1970 * 1000)
@@ -89,7 +92,7 @@ struct ByteMutator {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func mutatedFilesReadCleanlyOrFailNamingFileAndLine() throws {
+    @Test(.timeLimit(.minutes(FuzzBudget.timeLimitMinutes))) func mutatedFilesReadCleanlyOrFailNamingFileAndLine() throws {
         let seed = FuzzBudget.seed
         var mutator = ByteMutator(random: SplitMix64(seed: seed))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recut-fuzz-\(UUID().uuidString)")

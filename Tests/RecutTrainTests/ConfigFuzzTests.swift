@@ -8,6 +8,22 @@ import Testing
 ///
 /// Runs 2 seconds by default; RECUT_FUZZ_SECONDS sets a longer search and RECUT_FUZZ_SEED
 /// replays one (the seed is printed on failure).
+/// Seconds the fuzz test runs (RECUT_FUZZ_SECONDS, 2 by default) and its seed (RECUT_FUZZ_SEED,
+/// else the clock), as in RecutDataTests' ReaderFuzzTests.
+enum FuzzBudget {
+    static var seconds: Double {
+        ProcessInfo.processInfo.environment["RECUT_FUZZ_SECONDS"].flatMap(Double.init) ?? 2
+    }
+
+    /// The test's time limit: the budget and a minute to spare, for a hang to fail it.
+    static var timeLimitMinutes: Int { Int((seconds / 60).rounded(.up)) + 1 }
+
+    static var seed: UInt64 {
+        ProcessInfo.processInfo.environment["RECUT_FUZZ_SEED"].flatMap { UInt64($0) }
+            ?? UInt64(Date().timeIntervalSince1970 * 1000)
+    }
+}
+
 @Suite struct ConfigFuzzTests {
     /// Tokens that configs go wrong with: quotes, brackets, duplicate keys, odd numbers, YAML
     /// anchors and tags, TOML tables.
@@ -56,10 +72,8 @@ import Testing
         #expect(TrainingConfig.firstAssertingBracket(in: valid) == nil)
     }
 
-    @Test(.timeLimit(.minutes(1))) func mutatedConfigsLoadOrFailNamingTheFile() throws {
-        let seconds = ProcessInfo.processInfo.environment["RECUT_FUZZ_SECONDS"].flatMap(Double.init) ?? 2
-        let seed = ProcessInfo.processInfo.environment["RECUT_FUZZ_SEED"].flatMap { UInt64($0) }
-            ?? UInt64(Date().timeIntervalSince1970 * 1000)
+    @Test(.timeLimit(.minutes(FuzzBudget.timeLimitMinutes))) func mutatedConfigsLoadOrFailNamingTheFile() throws {
+        let seconds = FuzzBudget.seconds, seed = FuzzBudget.seed
         var random = SplitMix64(seed: seed)
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -107,5 +121,33 @@ func bracketsThatCrashedTheTOMLParserAreRefusedWithTheirLine(text: String) throw
         let message = (error as? TrainError)?.description ?? ""
         let line = text.hasPrefix("lr") ? text.contains("}") ? 4 : 2 : 1
         return message.contains(path) && message.contains("line \(line):")
+    }
+}
+
+/// A TOML inf or nan ended the process at a `try!` (JSON holds no infinity), found by the fuzz test.
+@Test(arguments: ["lr = inf\n", "lr = -inf\n", "dropout = nan\n", "lr = +inf\n"])
+func nonFiniteTOMLNumbersAreInvalidSettings(text: String) throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let path = directory.path + "/c.toml"
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    #expect {
+        _ = try TrainingConfig.load(from: path)
+    } throws: { error in
+        guard case .invalidSetting(_, _, let source, let reason) = error as? TrainError else { return false }
+        return source == path && reason == "expected a finite number"
+    }
+}
+
+/// YAML errors found outside the parser name their line too.
+@Test func yamlStructureErrorsNameTheirLine() throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let path = directory.path + "/c.yaml"
+    try "lr: 0.1\n? [a, b]\n: 1\n".write(toFile: path, atomically: false, encoding: .utf8)
+    #expect {
+        _ = try TrainingConfig.load(from: path)
+    } throws: { error in
+        (error as? TrainError)?.description.contains("line 2: a key is not a plain name") == true
     }
 }
