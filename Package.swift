@@ -19,7 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .target(name: "RecutData"),
+        .target(name: "CDecompress", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RecutData", dependencies: ["CDecompress"]),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
         .target(name: "RecutCPU", dependencies: ["RecutCore"], linkerSettings: [.linkedLibrary("dl")]),
         .target(

@@ -1,3 +1,7 @@
+/// An event time: an integer in the file's own unit (seconds, milliseconds, nanoseconds...),
+/// exact over the whole Int64 range; ISO-8601 dates are read as Unix seconds.
+public typealias Timestamp = Int64
+
 /// A raw interaction log as read from a file or generated: one row per event, in file order.
 ///
 /// Columns are stored as parallel arrays so that tens of millions of events stay compact.
@@ -8,7 +12,7 @@ public struct InteractionLog: Sendable {
     /// Interned item of each event (index into `itemNames`).
     public var items: [Int32]
     /// Event time; formats without a time column use the row number, so file order is time order.
-    public var timestamps: [Double]
+    public var timestamps: [Timestamp]
     /// Explicit rating of each event, when the source has a rating column.
     public var ratings: [Float]?
     /// External user ids, in order of first appearance.
@@ -17,7 +21,7 @@ public struct InteractionLog: Sendable {
     public var itemNames: [String]
 
     public init(
-        users: [Int32], items: [Int32], timestamps: [Double], ratings: [Float]? = nil,
+        users: [Int32], items: [Int32], timestamps: [Timestamp], ratings: [Float]? = nil,
         userNames: [String], itemNames: [String]
     ) {
         self.users = users

@@ -10,7 +10,7 @@ public struct Sequences: Sendable, Equatable {
     /// Items of the sequences, and possibly of events in no sequence (shared storage).
     public private(set) var itemStorage: [Int32]
     /// Time of each entry of `itemStorage`.
-    public private(set) var timeStorage: [Double]
+    public private(set) var timeStorage: [Timestamp]
     /// Positions of each sequence in the storage.
     private var bounds: [Range<Int>]
     /// Whether the sequences are back to back from position 0 and fill the storage.
@@ -19,7 +19,7 @@ public struct Sequences: Sendable, Equatable {
     public private(set) var eventCount: Int
 
     /// Packed sequences: sequence `s` is `items[offsets[s]..<offsets[s + 1]]`.
-    public init(offsets: [Int] = [0], items: [Int32] = [], timestamps: [Double] = []) {
+    public init(offsets: [Int] = [0], items: [Int32] = [], timestamps: [Timestamp] = []) {
         precondition(offsets.first == 0 && offsets.last == items.count && items.count == timestamps.count,
                      "malformed Sequences")
         var bounds: [Range<Int>] = []
@@ -31,7 +31,7 @@ public struct Sequences: Sendable, Equatable {
         self.init(itemStorage: items, timeStorage: timestamps, bounds: bounds, isPacked: true, eventCount: items.count)
     }
 
-    private init(itemStorage: [Int32], timeStorage: [Double], bounds: [Range<Int>], isPacked: Bool, eventCount: Int) {
+    private init(itemStorage: [Int32], timeStorage: [Timestamp], bounds: [Range<Int>], isPacked: Bool, eventCount: Int) {
         self.itemStorage = itemStorage
         self.timeStorage = timeStorage
         self.bounds = bounds
@@ -63,7 +63,7 @@ public struct Sequences: Sendable, Equatable {
     public subscript(index: Int) -> ArraySlice<Int32> { itemStorage[bounds[index]] }
 
     /// The timestamps of sequence `index`.
-    public func times(_ index: Int) -> ArraySlice<Double> { timeStorage[bounds[index]] }
+    public func times(_ index: Int) -> ArraySlice<Timestamp> { timeStorage[bounds[index]] }
 
     /// Length of sequence `index`.
     public func length(_ index: Int) -> Int { bounds[index].count }
@@ -72,7 +72,7 @@ public struct Sequences: Sendable, Equatable {
     public var items: [Int32] { isPacked ? itemStorage : bounds.flatMap { itemStorage[$0] } }
 
     /// The timestamps of all sequences, one after the other, matching `items`.
-    public var timestamps: [Double] { isPacked ? timeStorage : bounds.flatMap { timeStorage[$0] } }
+    public var timestamps: [Timestamp] { isPacked ? timeStorage : bounds.flatMap { timeStorage[$0] } }
 
     /// `count + 1` offsets into `items` and `timestamps`, starting at 0.
     public var offsets: [Int] {
@@ -84,7 +84,7 @@ public struct Sequences: Sendable, Equatable {
 
     /// Appends one sequence at the end (copying the storage first if it is shared).
     public mutating func append<I: Collection, T: Collection>(items newItems: I, timestamps newTimes: T)
-    where I.Element == Int32, T.Element == Double {
+    where I.Element == Int32, T.Element == Timestamp {
         precondition(newItems.count == newTimes.count, "items and timestamps differ in length")
         let start = itemStorage.count
         itemStorage.append(contentsOf: newItems)

@@ -21,6 +21,17 @@ public enum DatasetLoader {
     /// A file's preprocessed dataset is cached (see `DatasetCache`) unless `cache` is false;
     /// the cache key covers every read and preprocessing setting. `log` receives status lines
     /// (skipped rows, cache reuse).
+    /// Says how many events repeat an earlier one exactly (same user, item and time), if any:
+    /// they are kept, but a careful user wants to know that the log records actions twice.
+    private static func logDuplicates(_ dataset: Dataset, log: (String) -> Void) {
+        let duplicates = DatasetStatistics.exactDuplicates(in: dataset.sequences)
+        if duplicates > 0 {
+            log(duplicates == 1
+                ? "1 event repeats an earlier event's user, item and time exactly; it is kept"
+                : "\(duplicates) events repeat an earlier event's user, item and time exactly; they are kept")
+        }
+    }
+
     public static func load(_ config: TrainingConfig, log: (String) -> Void = { _ in }) throws -> LoadedDataset {
         let preprocessOptions = config.preprocessOptions
         try preprocessOptions.validate()
@@ -45,13 +56,15 @@ public enum DatasetLoader {
         }
         guard config.cache else {
             let dataset = try build()
+            logDuplicates(dataset, log: log)
             return LoadedDataset(dataset: dataset, source: file, skippedRows: skippedRows, reusedCache: false)
         }
         let fingerprint = "read(format=\(config.format?.rawValue ?? "auto"),columns=\(config.columns ?? "auto"),"
             + "skip-bad-rows=\(config.skipBadRows))" + preprocessOptions.fingerprint
         let cache = DatasetCache(directory: config.cacheDirectory)
-        let (dataset, reused) = try cache.load(source: file, fingerprint: fingerprint, build: build)
-        if reused { log("reused the preprocessed cache \(try cache.cachePath(source: file, fingerprint: fingerprint))") }
+        let (dataset, reused, path) = try cache.load(source: file, fingerprint: fingerprint, build: build)
+        if reused, let path { log("reused the preprocessed cache \(path)") }
+        logDuplicates(dataset, log: log)
         return LoadedDataset(dataset: dataset, source: file, skippedRows: skippedRows, reusedCache: reused)
     }
 }

@@ -119,6 +119,9 @@ extension TrainingConfig {
     }
 
     private static func tomlSettings(_ text: String, file: String) throws(TrainError) -> [(key: String, value: RawSetting)] {
+        if let (line, problem) = firstAssertingBracket(in: text) {
+            throw .corrupt(file: file, reason: "line \(line): \(problem)")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -140,15 +143,104 @@ extension TrainingConfig {
         return table.keys.sorted().map { ($0, convert(table[$0]!)) }
     }
 
+    /// The first line where `text` has a bracket that toml++ asserts on (ending the process)
+    /// instead of reporting, and what is wrong: a table header whose name starts with neither a
+    /// letter, a digit, `_`, `-`, a quote nor `]` (`[=]`, `[` alone), or a `}` where an array
+    /// element belongs (`x = [}]`). Strings and comments are skipped; a `]` closing a `{` is
+    /// refused too, being no more valid.
+    static func firstAssertingBracket(in text: String) -> (line: Int, problem: String)? {
+        let bytes = Array(text.utf8)
+        var open: [UInt8] = []
+        var line = 1, atLineStart = true
+        var i = 0
+        func at(_ offset: Int) -> UInt8? { i + offset < bytes.count ? bytes[i + offset] : nil }
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                atLineStart = true
+                i += 1
+                continue
+            }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                i += 1
+                continue
+            }
+            let startsLine = atLineStart
+            atLineStart = false
+            switch byte {
+            case UInt8(ascii: "#"):
+                while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                continue
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                let tripled = at(1) == byte && at(2) == byte
+                i += tripled ? 3 : 1
+                while i < bytes.count {
+                    if bytes[i] == UInt8(ascii: "\n") {
+                        if !tripled { break }
+                        line += 1
+                    }
+                    if byte == UInt8(ascii: "\"") && bytes[i] == UInt8(ascii: "\\") {
+                        i += 2
+                        continue
+                    }
+                    if bytes[i] == byte && (!tripled || (at(1) == byte && at(2) == byte)) {
+                        i += tripled ? 3 : 1
+                        break
+                    }
+                    i += 1
+                }
+                continue
+            case UInt8(ascii: "[") where open.isEmpty && startsLine:
+                var j = i + 1
+                if j < bytes.count && bytes[j] == UInt8(ascii: "[") { j += 1 }
+                while j < bytes.count && (bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t")) { j += 1 }
+                if j < bytes.count {
+                    let first = bytes[j]
+                    let isNameStart = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) || "_-\"']".utf8.contains(first)
+                    if !isNameStart { return (line, "a table header must start with a name, as in [name]") }
+                }
+                i = j
+                continue
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                open.append(byte)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                let opening = byte == UInt8(ascii: "]") ? UInt8(ascii: "[") : UInt8(ascii: "{")
+                if let last = open.last, last != opening {
+                    return (line, "'\(Character(Unicode.Scalar(byte)))' closes a '\(Character(Unicode.Scalar(last)))'")
+                }
+                if !open.isEmpty { open.removeLast() }
+            default:
+                break
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A Yams error as `line L, column C: problem`, on one line (Yams adds the text around it).
+    private static func yamlReason(_ error: Error) -> String {
+        let firstLine = "\(error)".prefix { $0 != "\n" }
+        let parts = firstLine.split(separator: ":", maxSplits: 2)
+        if parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) {
+            let problem = parts[2].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "error: ", with: "")
+            return "line \(line), column \(column): \(problem.hasSuffix(":") ? String(problem.dropLast()) : problem)"
+        }
+        return String(firstLine)
+    }
+
     private static func yamlSettings(_ text: String, file: String) throws(TrainError) -> [(key: String, value: RawSetting)] {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw .corrupt(file: file, reason: "\(error)")
+            throw .corrupt(file: file, reason: yamlReason(error))
         }
         guard let root else { return [] }
-        guard let mapping = root.mapping else { throw .corrupt(file: file, reason: "expected key: value lines at the top level") }
+        guard let mapping = root.mapping else {
+            throw .corrupt(file: file, reason: "line \(root.mark?.line ?? 1): expected key: value lines at the top level")
+        }
         // YAML scalars are kept as their text and parsed by the key's type, so `lr: 1e-3`
         // (a string to YAML 1.1) reads as the number it looks like.
         func convert(_ node: Node) -> RawSetting {
@@ -159,7 +251,9 @@ extension TrainingConfig {
         var settings: [(key: String, value: RawSetting)] = []
         var lines: [String: Int] = [:]
         for (key, value) in mapping {
-            guard let name = key.scalar?.string else { throw .corrupt(file: file, reason: "a key is not a plain name") }
+            guard let name = key.scalar?.string else {
+                throw .corrupt(file: file, reason: "line \(key.mark?.line ?? 1): a key is not a plain name")
+            }
             // YAML lets a repeated key win silently; TOML refuses it, and so does Recut for both.
             let line = key.mark.map { $0.line } ?? 0
             if let first = lines[name] {
@@ -215,7 +309,10 @@ indirect enum SettingKind {
         case (.integer, .text(let text)):
             guard let value = Int(text) else { throw invalid("expected a whole number") }
             return value
-        case (.number, .number(let value)): return value
+        case (.number, .number(let value)):
+            // TOML has inf and nan; no setting takes them, and JSON cannot hold them.
+            guard value.isFinite else { throw invalid("expected a finite number") }
+            return value
         case (.number, .integer(let value)): return Double(value)
         case (.number, .text(let text)):
             guard let value = Double(text), value.isFinite else { throw invalid("expected a number") }

@@ -5,7 +5,7 @@ import RecutCore
 /// Sequences from plain item lists (timestamps are irrelevant to ranking).
 private func sequences(_ lists: [[Int32]]) -> Sequences {
     var result = Sequences()
-    for list in lists { result.append(items: list, timestamps: list.map { _ in 0.0 }) }
+    for list in lists { result.append(items: list, timestamps: list.map { _ in 0 }) }
     return result
 }
 

@@ -5,7 +5,7 @@ import Testing
 /// Sequences given as item lists (times are positions), one user per sequence (user = 100 + index).
 private func makeSequences(_ lists: [[Int32]]) -> (Sequences, [Int32]) {
     var sequences = Sequences()
-    for list in lists { sequences.append(items: list, timestamps: list.indices.map(Double.init)) }
+    for list in lists { sequences.append(items: list, timestamps: list.indices.map { Timestamp($0) }) }
     return (sequences, lists.indices.map { Int32(100 + $0) })
 }
 
@@ -62,9 +62,9 @@ private func makeSequences(_ lists: [[Int32]]) -> (Sequences, [Int32]) {
 
 @Test func evaluationBatchesHoldTheLastInputEvents() {
     var set = EvaluationSet()
-    set.append(user: 0, inputItems: [1, 2, 3, 4] as [Int32], inputTimes: [0, 1, 2, 3.0], target: 5, targetTime: 4)
-    set.append(user: 3, inputItems: [6] as [Int32], inputTimes: [0.0], target: 7, targetTime: 1)
-    set.append(user: 4, inputItems: [8, 9] as [Int32], inputTimes: [0, 1.0], target: 1, targetTime: 2)
+    set.append(user: 0, inputItems: [1, 2, 3, 4] as [Int32], inputTimes: [0, 1, 2, 3] as [Timestamp], target: 5, targetTime: 4)
+    set.append(user: 3, inputItems: [6] as [Int32], inputTimes: [0] as [Timestamp], target: 7, targetTime: 1)
+    set.append(user: 4, inputItems: [8, 9] as [Int32], inputTimes: [0, 1] as [Timestamp], target: 1, targetTime: 2)
     let batches = set.batches(batchSize: 2, length: 3)
     #expect(batches.count == 2)
     #expect(batches[0] == EvaluationBatch(batchSize: 2, length: 3, inputs: [2, 3, 4, 0, 0, 6], targets: [5, 7],

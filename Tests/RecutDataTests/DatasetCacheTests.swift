@@ -18,8 +18,8 @@ import Testing
 
     private static let dataset: Dataset = {
         var sequences = Sequences()
-        sequences.append(items: [1, 2, 1] as [Int32], timestamps: [1.5, 2, 3])
-        sequences.append(items: [] as [Int32], timestamps: [] as [Double])
+        sequences.append(items: [1, 2, 1] as [Int32], timestamps: [1, 2, 3])
+        sequences.append(items: [] as [Int32], timestamps: [] as [Timestamp])
         sequences.append(items: [3] as [Int32], timestamps: [-4])
         return Dataset(
             sequences: sequences, users: IDMap(names: ["alice", "bob", "ünïcode 用户"]),
@@ -121,5 +121,64 @@ import Testing
         #expect(throws: DataError.self) {
             try DatasetCache(directory: "\(blocker)/cache").load(source: source, fingerprint: "f") { Self.dataset }
         }
+    }
+
+    @Test func rebuildsWhenAnEditKeepsTheSizeAndTime() throws {
+        let cache = DatasetCache(directory: "\(folder)/cache")
+        var builds = 0
+        var status = stat()
+        #expect(stat(source, &status) == 0)
+        _ = try load(cache, builds: &builds)
+        try "v\tj\n".write(toFile: source, atomically: false, encoding: .utf8)
+        // Put back the time to the nanosecond, as an editor or a copy tool may.
+        #if canImport(Darwin)
+            var times = [status.st_atimespec, status.st_mtimespec]
+        #else
+            var times = [status.st_atim, status.st_mtim]
+        #endif
+        #expect(utimensat(AT_FDCWD, source, &times, 0) == 0)
+        #expect(try !load(cache, builds: &builds).1)
+        #expect(builds == 2)
+    }
+
+    @Test func neverCachesAStream() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let result = try DatasetCache(directory: "\(folder)/cache").load(source: "/dev/fd/\(ends[0])", fingerprint: "f") {
+            Self.dataset
+        }
+        #expect(!result.reused && result.path == nil)
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/cache"))
+        // Standard input redirected from a file is a regular file, under a name that says nothing.
+        let descriptor = open(source, O_RDONLY)
+        defer { close(descriptor) }
+        let redirected = try DatasetCache(directory: "\(folder)/cache").load(source: "/dev/fd/\(descriptor)", fingerprint: "f") {
+            Self.dataset
+        }
+        #expect(!redirected.reused && redirected.path == nil)
+    }
+
+    @Test func refusesAnEmptyCacheDirectory() {
+        #expect(throws: DataError.invalidOption("the cache directory is empty; name a folder, or turn the cache off (--no-cache)")) {
+            try DatasetCache(directory: "").load(source: self.source, fingerprint: "f") { Self.dataset }
+        }
+    }
+
+    @Test func anUnwritableCacheFolderIsReportedBeforeBuildingWithAHint() throws {
+        let blocker = "\(folder)/file"
+        try "x".write(toFile: blocker, atomically: false, encoding: .utf8)
+        var builds = 0
+        do {
+            _ = try DatasetCache(directory: "\(blocker)/cache").load(source: source, fingerprint: "f") {
+                builds += 1
+                return Self.dataset
+            }
+            Issue.record("an unwritable cache folder was accepted")
+        } catch let error as DataError {
+            #expect(error.description.contains("--no-cache"))
+            #expect(!error.description.contains("NSCocoaErrorDomain"))
+        }
+        #expect(builds == 0)
     }
 }

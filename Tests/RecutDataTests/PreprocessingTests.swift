@@ -3,10 +3,10 @@ import Testing
 @testable import RecutData
 
 /// Builds a log from (user, item, time) rows, interning names in order of first appearance.
-private func makeLog(_ rows: [(String, String, Double)], ratings: [Float]? = nil) -> InteractionLog {
+private func makeLog(_ rows: [(String, String, Timestamp)], ratings: [Float]? = nil) -> InteractionLog {
     var userNames: [String] = [], itemNames: [String] = []
     var userIndex: [String: Int32] = [:], itemIndex: [String: Int32] = [:]
-    var users: [Int32] = [], items: [Int32] = [], times: [Double] = []
+    var users: [Int32] = [], items: [Int32] = [], times: [Timestamp] = []
     for (user, item, time) in rows {
         if userIndex[user] == nil { userIndex[user] = Int32(userNames.count); userNames.append(user) }
         if itemIndex[item] == nil { itemIndex[item] = Int32(itemNames.count); itemNames.append(item) }
@@ -142,10 +142,10 @@ private func referencePreprocess(_ log: InteractionLog, options: PreprocessOptio
         for _ in 0..<300 {
             let eventCount = 1 + random.next(below: 60)
             let userCount = 1 + random.next(below: 8), itemCount = 1 + random.next(below: 10)
-            var rows: [(String, String, Double)] = [], ratings: [Float] = []
+            var rows: [(String, String, Timestamp)] = [], ratings: [Float] = []
             for _ in 0..<eventCount {
                 rows.append(("u\(random.next(below: userCount))", "i\(random.next(below: itemCount))",
-                             Double(random.next(below: 6))))
+                             Timestamp(random.next(below: 6))))
                 ratings.append(Float(random.next(below: 5) + 1))
             }
             let log = makeLog(rows, ratings: ratings)
@@ -164,10 +164,10 @@ private func referencePreprocess(_ log: InteractionLog, options: PreprocessOptio
 
     @Test func preprocessesMovieLens100K() throws {
         let text = try String(contentsOfFile: MovieLens100K.path, encoding: .utf8)
-        var rows: [(String, String, Double)] = [], ratings: [Float] = []
+        var rows: [(String, String, Timestamp)] = [], ratings: [Float] = []
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: "\t")
-            rows.append((String(fields[0]), String(fields[1]), Double(fields[3])!))
+            rows.append((String(fields[0]), String(fields[1]), Timestamp(fields[3])!))
             ratings.append(Float(fields[2])!)
         }
         let log = makeLog(rows, ratings: ratings)

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import RecutData
 
-/// A scratch folder for fixture files, removed when the test ends.
-private final class Fixtures {
+/// A scratch folder for fixture files, removed when the test ends (shared by the reader tests).
+final class Fixtures {
     let folder: URL
 
     init() throws {
@@ -23,7 +23,7 @@ private final class Fixtures {
 }
 
 /// Reads `path` and returns the error, which must be a `DataError`.
-private func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -> DataError? {
+func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -> DataError? {
     do {
         _ = try InteractionReader.read(path: path, options: options)
         return nil
@@ -33,7 +33,7 @@ private func readError(_ path: String, _ options: ReadOptions = ReadOptions()) -
 }
 
 /// The line and reason of a `.badRow` error, nil for anything else.
-private func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
+func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
     guard case .badRow(_, let line, let reason) = error else { return nil }
     return (line, reason)
 }
@@ -181,7 +181,7 @@ private func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
         let path = try fixtures.file("log.csv", "user,item,ts\na,b,1\n\nc,d,yesterday\n")
         let row = try #require(badRow(readError(path)))
         #expect(row.line == 4)
-        #expect(row.reason == "timestamp \"yesterday\" is not a number")
+        #expect(row.reason == "timestamp \"yesterday\" is not a number or an ISO-8601 date")
     }
 
     @Test func nonNumericRatingIsABadRow() throws {
@@ -256,10 +256,15 @@ private func badRow(_ error: DataError?) -> (line: Int, reason: String)? {
         #expect(result.log.timestamps == [1, 3])
     }
 
-    @Test func onlyBadRowsLeaveAnEmptyFile() throws {
+    @Test func onlyBadRowsAreReportedAsAllSkipped() throws {
         let fixtures = try Fixtures()
         let path = try fixtures.file("train.txt", "1 x\n")
-        #expect(readError(path, ReadOptions(format: .pairs, skipBadRows: true)) == .emptyFile(file: path))
+        #expect(readError(path, ReadOptions(format: .pairs, skipBadRows: true))
+            == .allRowsSkipped(file: path, count: 1, firstLine: 1, firstReason: "item id \"x\" is not an integer in 0...\(Int32.max)"))
+        let csv = try fixtures.file("log.csv", "user,item,ts\nu,i,never\nu,i,later\n")
+        let error = readError(csv, ReadOptions(skipBadRows: true))
+        #expect(error == .allRowsSkipped(file: csv, count: 2, firstLine: 2, firstReason: "timestamp \"never\" is not a number or an ISO-8601 date"))
+        #expect(error?.description.contains("all 2 data rows are malformed") == true)
     }
 
     @Test func movieLens100KReadsWhole() throws {

@@ -133,8 +133,8 @@ private func chiSquare(_ ids: [Int32], weights: [Int]) -> Double {
 
 @Test func popularityFromSequencesCountsEvents() {
     var sequences = Sequences()
-    sequences.append(items: [1, 3, 3] as [Int32], timestamps: [0, 1, 2.0])
-    sequences.append(items: [3] as [Int32], timestamps: [0.0])
+    sequences.append(items: [1, 3, 3] as [Int32], timestamps: [0, 1, 2] as [Timestamp])
+    sequences.append(items: [3] as [Int32], timestamps: [0] as [Timestamp])
     #expect(SamplingDistribution.popularity(in: sequences, catalogSize: 4) == .popularity(counts: [0, 1, 0, 3, 0]))
 }
 

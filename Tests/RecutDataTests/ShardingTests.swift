@@ -8,7 +8,7 @@ import Testing
         var sequences = Sequences()
         for index in 0..<sequenceCount {
             let length = index % 7 == 6 ? 1 : 2 + index % 4
-            sequences.append(items: (0..<length).map { Int32(1 + ($0 + index) % 50) }, timestamps: (0..<length).map(Double.init))
+            sequences.append(items: (0..<length).map { Int32(1 + ($0 + index) % 50) }, timestamps: (0..<length).map { Timestamp($0) })
         }
         return TrainingBatcher(sequences: sequences, users: (0..<sequenceCount).map(Int32.init), batchSize: batchSize,
                                length: 4, seed: seed)
@@ -53,8 +53,8 @@ import Testing
             var set = EvaluationSet()
             for index in 0..<caseCount {
                 let inputs = (0...(index % 3)).map { Int32(1 + index + $0) }
-                set.append(user: Int32(index), inputItems: inputs, inputTimes: inputs.map(Double.init),
-                           target: Int32(100 + index), targetTime: Double(index))
+                set.append(user: Int32(index), inputItems: inputs, inputTimes: inputs.map(Timestamp.init),
+                           target: Int32(100 + index), targetTime: Timestamp(index))
             }
             let shards = (0..<worldSize).map { set.shard(rank: $0, worldSize: worldSize) }
             #expect(shards.map(\.count).reduce(0, +) == caseCount)

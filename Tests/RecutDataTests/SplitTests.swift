@@ -7,15 +7,15 @@ import Testing
 private let randomDatasets = zip(Gen.int(in: 0...3), Gen.int(in: 1...9)).array(of: 0...10).array(of: 1...15)
     .map(makeDataset)
 
-/// A dataset whose user u has the given (time step, item) events; times are quarter units.
+/// A dataset whose user u has the given (time step, item) events; times are the running sums of the steps.
 private func makeDataset(_ users: [[(Int, Int)]]) -> Dataset {
     var sequences = Sequences()
     for events in users {
         var time = 0
-        var times: [Double] = []
+        var times: [Timestamp] = []
         for (step, _) in events {
             time += step
-            times.append(Double(time) / 4)
+            times.append(Timestamp(time))
         }
         sequences.append(items: events.map { Int32($0.1) }, timestamps: times)
     }
@@ -24,7 +24,7 @@ private func makeDataset(_ users: [[(Int, Int)]]) -> Dataset {
 }
 
 /// Whether `prefix` (items and times of one sequence) starts the user's sequence in `dataset`.
-private func isPrefix(_ items: ArraySlice<Int32>, _ times: ArraySlice<Double>, ofUser user: Int32, in dataset: Dataset) -> Bool {
+private func isPrefix(_ items: ArraySlice<Int32>, _ times: ArraySlice<Timestamp>, ofUser user: Int32, in dataset: Dataset) -> Bool {
     dataset.sequences[Int(user)].starts(with: items) && dataset.sequences.times(Int(user)).starts(with: times)
 }
 
@@ -62,7 +62,7 @@ private func isPrefix(_ items: ArraySlice<Int32>, _ times: ArraySlice<Double>, o
 
 @Test func temporalSplitAtTimeNeverLeaksTheFuture() async {
     await propertyCheck(input: randomDatasets, Gen.int(in: 0...40)) { dataset, quarters in
-        try checkTemporalSplit(dataset, cut: .time(Double(quarters) / 4))
+        try checkTemporalSplit(dataset, cut: .time(Double(quarters)))
     }
 }
 
@@ -80,10 +80,10 @@ private func checkTemporalSplit(_ dataset: Dataset, cut: TemporalCut) throws {
         #expect(Double(allTimes.count { $0 <= testCut }) >= q * Double(allTimes.count))
         #expect(Double(allTimes.count { $0 < testCut }) < q * Double(allTimes.count))
     } else if case .time(let time) = cut {
-        #expect(testCut == time)
+        #expect(Double(testCut) == time)
     }
     let users = 0..<dataset.userCount
-    func times(_ user: Int) -> ArraySlice<Double> { dataset.sequences.times(user) }
+    func times(_ user: Int) -> ArraySlice<Timestamp> { dataset.sequences.times(user) }
     let expectedTest = users.filter { user in times(user).contains { $0 <= testCut } && times(user).contains { $0 > testCut } }
     let expectedValidation = users.filter { user in
         times(user).contains { $0 <= validationCut } && times(user).contains { $0 > validationCut && $0 <= testCut }
@@ -99,7 +99,7 @@ private func checkTemporalSplit(_ dataset: Dataset, cut: TemporalCut) throws {
     #expect(result.trainUsers == expectedTrain.map(Int32.init))
 
     var firstTargetPosition = [Int](repeating: Int.max, count: dataset.userCount)
-    for (set, lowerCut, upperCut) in [(result.test, testCut, Double.infinity), (result.validation, validationCut, testCut)] {
+    for (set, lowerCut, upperCut) in [(result.test, testCut, Timestamp.max), (result.validation, validationCut, testCut)] {
         for index in 0..<set.count {
             let user = set.users[index], inputLength = set.inputs.length(index)
             #expect(isPrefix(set.inputs[index], set.inputs.times(index), ofUser: user, in: dataset))
@@ -127,8 +127,8 @@ private func checkTemporalSplit(_ dataset: Dataset, cut: TemporalCut) throws {
     #expect(throws: DataError.nothingLeft("temporal split: no event at or before the cut time 0.0; pick a later cut")) {
         try split(dataset, strategy: .temporal(.time(0)))
     }
-    #expect(throws: DataError.nothingLeft("temporal split: no event after the cut time 1.0; pick an earlier cut")) {
-        try split(dataset, strategy: .temporal(.time(1)))
+    #expect(throws: DataError.nothingLeft("temporal split: no event after the cut time 4.0; pick an earlier cut")) {
+        try split(dataset, strategy: .temporal(.time(4)))
     }
     #expect(throws: DataError.invalidOption("temporal split time inf must be a finite number")) {
         try split(dataset, strategy: .temporal(.time(.infinity)))
@@ -136,14 +136,16 @@ private func checkTemporalSplit(_ dataset: Dataset, cut: TemporalCut) throws {
 }
 
 @Test func temporalQuantileCutsAreThoseDocumented() throws {
-    // Times 1...10 (one user, quarter units 4...40): the 0.8-quantile is the 8th time, and the
-    // validation cut is the 0.8-quantile of those 8, the 7th time (ceil(6.4) = 7).
+    // Times 4, 8, ..., 40 (one user): the 0.8-quantile is the 8th time, and the validation cut
+    // is the 0.8-quantile of those 8, the 7th time (ceil(6.4) = 7).
     let dataset = makeDataset([[(4, 1)] + Array(repeating: (4, 2), count: 9)])
     let cuts = try TemporalCut.quantile(0.8).cutTimes(in: dataset)
-    #expect(cuts == (validation: 7, test: 8))
-    // A cut at time 5 keeps half of the events; the validation cut is the median of 1...5.
-    let timeCuts = try TemporalCut.time(5).cutTimes(in: dataset)
-    #expect(timeCuts == (validation: 3, test: 5))
+    #expect(cuts == (validation: 28, test: 32))
+    // A cut at time 20 keeps half of the events; the validation cut is the median of 4...20.
+    let timeCuts = try TemporalCut.time(20).cutTimes(in: dataset)
+    #expect(timeCuts == (validation: 12, test: 20))
+    // Times are whole, so a cut at 21.5 keeps what 21 keeps (and 20): the same cuts, named 21.
+    #expect(try TemporalCut.time(21.5).cutTimes(in: dataset) == (validation: 12, test: 21))
 }
 
 @Test func splitStrategyRoundTripsThroughJSON() throws {
@@ -173,7 +175,7 @@ private func checkTemporalSplit(_ dataset: Dataset, cut: TemporalCut) throws {
 }
 
 /// One parsed row of a split file, with dense ids.
-private typealias Row = (user: Int32, item: Int32, time: Double)
+private typealias Row = (user: Int32, item: Int32, time: Timestamp)
 
 /// Parses a split file written by `SplitWriter`, mapping external ids back to dense ones.
 private func readRows(_ path: String, dataset: Dataset) throws -> [Row] {
@@ -181,7 +183,7 @@ private func readRows(_ path: String, dataset: Dataset) throws -> [Row] {
     #expect(lines.first == "user_id\titem_id\ttimestamp")
     return lines.dropFirst().map { line in
         let fields = line.split(separator: "\t").map(String.init)
-        return (dataset.users.id(of: fields[0])!, dataset.items.id(of: fields[1])!, Double(fields[2])!)
+        return (dataset.users.id(of: fields[0])!, dataset.items.id(of: fields[1])!, Timestamp(fields[2])!)
     }
 }
 
@@ -228,7 +230,7 @@ private func movieLensDataset() throws -> Dataset {
     let lines = try String(contentsOfFile: MovieLens100K.path, encoding: .utf8).split(separator: "\n").dropFirst()
     var userIndex: [Substring: Int] = [:], itemIndex: [Substring: Int32] = [:]
     var userNames: [String] = [], itemNames = [""]
-    var events: [[(time: Double, item: Int32)]] = []
+    var events: [[(time: Timestamp, item: Int32)]] = []
     for line in lines {
         let fields = line.split(separator: "\t")
         let user = userIndex[fields[0]] ?? {
@@ -242,7 +244,7 @@ private func movieLensDataset() throws -> Dataset {
             itemNames.append(String(fields[1]))
             return Int32(itemNames.count - 1)
         }()
-        events[user].append((Double(fields[3])!, item))
+        events[user].append((Timestamp(fields[3])!, item))
     }
     var sequences = Sequences()
     for var userEvents in events {

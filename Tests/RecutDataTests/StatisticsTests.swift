@@ -50,7 +50,8 @@ import Testing
         #expect(table.contains("interactions") && table.contains("6"))
         #expect(table.contains("popularity Gini") && table.contains("0.1667"))
         #expect(table.contains("1970-01-01 00:00:05 UTC"))
-        #expect(table.split(separator: "\n").count == 13)
+        #expect(table.split(separator: "\n").count == 14)
+        #expect(table.contains("exact duplicates"))
     }
 
     @Test func handlesAnEmptyDataset() {
@@ -58,5 +59,23 @@ import Testing
         let statistics = DatasetStatistics(dataset: dataset)
         #expect(statistics.interactions == 0 && statistics.density == 0 && statistics.popularityGini == 0)
         #expect(!statistics.formatted().isEmpty)
+    }
+
+    @Test func countsExactDuplicateEvents() {
+        var sequences = Sequences()
+        // (item 1, time 5) twice among ties, and once more; (item 2, time 6) and (2, 7) differ in time.
+        sequences.append(items: [1, 2, 1, 1, 2, 2] as [Int32], timestamps: [5, 5, 5, 5, 6, 7])
+        sequences.append(items: [1, 1] as [Int32], timestamps: [1, 2])
+        let dataset = Dataset(sequences: sequences, users: IDMap(names: ["a", "b"]), items: IDMap(names: ["", "x", "y"]))
+        #expect(DatasetStatistics(dataset: dataset).exactDuplicates == 2)
+    }
+
+    @Test func printsADateOnlyForTimesThatReadAsSeconds() {
+        var sequences = Sequences()
+        sequences.append(items: [1, 1] as [Int32], timestamps: [1_700_000_000_000_000_000, 1_700_000_000_000_000_001])
+        let dataset = Dataset(sequences: sequences, users: IDMap(names: ["a"]), items: IDMap(names: ["", "x"]))
+        let table = DatasetStatistics(dataset: dataset).formatted()
+        #expect(table.contains("first event         1700000000000000000\n"))
+        #expect(!table.contains("()"))
     }
 }

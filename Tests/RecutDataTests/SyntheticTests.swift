@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RecutData
 
@@ -82,4 +83,17 @@ import Testing
         #expect(throws: DataError.self) { try SyntheticConfig(meanLength: 0).validate() }
         #expect(throws: Never.self) { try SyntheticConfig().validate() }
     }
+}
+
+@Test func generatedCSVRefusesToReplaceAFileUnlessAskedAndReadsBack() throws {
+    let fixtures = try Fixtures()
+    let log = SyntheticGenerator.generate(SyntheticConfig(users: 20, items: 30, meanLength: 5, seed: 2))
+    let path = try fixtures.file("events.csv", "precious\n")
+    #expect(throws: DataError.unwritable(file: path, reason: "the file exists; pass --overwrite to replace it")) {
+        try InteractionLogWriter.writeCSV(log, to: path, overwrite: false)
+    }
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious\n")
+    try InteractionLogWriter.writeCSV(log, to: path, overwrite: true)
+    let read = try InteractionReader.read(path: path).log
+    #expect(read.timestamps == log.timestamps && read.userNames == log.userNames && read.itemNames == log.itemNames)
 }

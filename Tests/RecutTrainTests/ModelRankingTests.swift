@@ -19,7 +19,7 @@ import Testing
         var set = EvaluationSet()
         for user in 0..<caseCount {
             let inputs = (0..<(1 + generator.next(below: 10))).map { _ in Int32(1 + generator.next(below: catalogSize)) }
-            set.append(user: Int32(user), inputItems: inputs, inputTimes: inputs.map { _ in 0.0 },
+            set.append(user: Int32(user), inputItems: inputs, inputTimes: inputs.map { _ in 0 },
                        target: Int32(1 + generator.next(below: catalogSize)), targetTime: 0)
         }
         let batches = set.batches(batchSize: batch, length: length)

@@ -9,11 +9,11 @@ import Foundation
 /// Layout (all little-endian): a 64-byte header — magic "RECUTDAT", version (UInt32), a zero
 /// UInt32, user count, item entry count (padding included), event count, byte sizes of the two
 /// name blocks (UInt64 each) and a checksum of the payload — then the payload: sequence offsets
-/// (Int64, users + 1), items (Int32, events), timestamps (Float64, events), user names and item
+/// (Int64, users + 1), items (Int32, events), timestamps (Int64, events), user names and item
 /// names (each a UInt32 byte length followed by UTF-8 bytes). A file whose magic, version, size
 /// or checksum disagrees is rejected, never trusted.
 enum DatasetFile {
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     private static let magic = Array("RECUTDAT".utf8)
     private static let headerSize = 64
 
@@ -99,7 +99,7 @@ enum DatasetFile {
 
         guard let offsets = readArray(descriptor, count: userCount + 1, of: Int.self),
             let items = readArray(descriptor, count: eventCount, of: Int32.self),
-            let timestamps = readArray(descriptor, count: eventCount, of: Double.self),
+            let timestamps = readArray(descriptor, count: eventCount, of: Timestamp.self),
             let userBlock = readArray(descriptor, count: userNameBytes, of: UInt8.self),
             let itemBlock = readArray(descriptor, count: itemNameBytes, of: UInt8.self),
             payloadChecksum(
@@ -119,7 +119,7 @@ enum DatasetFile {
     static func temporaryPrefix(for name: String) -> String { ".\(name).tmp." }
 
     private static func payloadChecksum(
-        offsets: [Int], items: [Int32], timestamps: [Double], userNames: [UInt8], itemNames: [UInt8]
+        offsets: [Int], items: [Int32], timestamps: [Timestamp], userNames: [UInt8], itemNames: [UInt8]
     ) -> UInt64 {
         var checksum = StableHash.hash(offsets)
         checksum = StableHash.hash(items, seed: checksum)

@@ -108,7 +108,7 @@ private struct EventBuckets {
     ///
     /// Most files list a user's events in time order already, so each group is checked first and
     /// only out-of-order groups are sorted, by (time, file index), which makes the sort stable.
-    mutating func sortEachUserByTime(timestamps: [Double]) {
+    mutating func sortEachUserByTime(timestamps: [Timestamp]) {
         let start = self.start, userNameCount = self.userNameCount
         timestamps.withUnsafeBufferPointer { times in
             order.withUnsafeMutableBufferPointer { order in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fast 64-bit hash that gives the same value on every run and platform.
 ///
 /// Swift's `Hasher` is seeded per process, so it can neither name a cache file nor check one
@@ -52,6 +54,36 @@ struct StableHash {
     /// Hash of an array's bytes as stored in memory.
     static func hash<Element>(_ array: [Element], seed: UInt64 = 0) -> UInt64 {
         array.withUnsafeBytes { hash($0, seed: seed) }
+    }
+
+    /// Bytes hashed at a time by `hash(contentsOf:)`; a multiple of 32, so that each full chunk is whole lanes.
+    static let fileChunkSize = 1 << 22
+
+    /// Hash of the whole content of the file at `path`: each chunk's hash seeds the next.
+    static func hash(contentsOf path: String) throws -> UInt64 {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw DataError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: fileChunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        var hash: UInt64 = 0
+        var chunks = 0
+        while true {
+            var filled = 0
+            while filled < buffer.count {
+                let got = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                if got == 0 { break }
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError.unreadable(file: path, reason: String(cString: strerror(errno)))
+                }
+                filled += got
+            }
+            if filled == 0 && chunks > 0 { return hash }
+            hash = Self.hash(UnsafeRawBufferPointer(rebasing: buffer[..<filled]), seed: hash)
+            chunks += 1
+            if filled < buffer.count { return hash }
+        }
     }
 
     private static func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {

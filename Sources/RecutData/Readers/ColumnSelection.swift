@@ -2,9 +2,11 @@ import Foundation
 
 /// Which columns of a file hold the user, item, timestamp and rating, by header name or position.
 ///
-/// A column left nil is looked up by its usual names (case-insensitively): user `user`,
-/// `user_id`, `userid`, `uid`; item `item`, `item_id`, `itemid`, `iid`, `movie_id`; timestamp
-/// `timestamp`, `time`, `ts`; rating `rating` (the rating is optional). Files without a header
+/// A column left nil is looked up by its usual names (case-insensitively): user `user_id`,
+/// `userid`, `uid`, then `user`; item `item_id`, `itemid`, `iid`, `movie_id`, then `item`;
+/// timestamp `timestamp`, `time`, `ts`; rating `rating` (the rating is optional). An id name
+/// wins over the bare `user`/`item` (which often holds a name or a title); two columns of the
+/// same rank, or one name twice, are an error naming the candidates. Files without a header
 /// use fixed positions: MovieLens `user::item::rating::timestamp`, pairs `user item`.
 public struct ColumnSelection: Sendable, Equatable {
     /// One column, named as in the header or by its 0-based position.
@@ -29,6 +31,7 @@ public struct ColumnSelection: Sendable, Equatable {
     /// `user=0,item=1,timestamp=3`; a value of digits is a position, anything else a name.
     public init(parsing text: String) throws {
         self.init()
+        var given: Set<String> = []
         for assignment in text.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
@@ -45,6 +48,9 @@ public struct ColumnSelection: Sendable, Equatable {
             } else {
                 column = .name(value)
             }
+            guard given.insert(key).inserted else {
+                throw DataError.invalidOption("--columns: \(key) is given twice")
+            }
             switch key {
             case "user": user = column
             case "item": item = column
@@ -56,10 +62,11 @@ public struct ColumnSelection: Sendable, Equatable {
         }
     }
 
-    static let userNames = ["user", "user_id", "userid", "uid"]
-    static let itemNames = ["item", "item_id", "itemid", "iid", "movie_id"]
-    static let timestampNames = ["timestamp", "time", "ts"]
-    static let ratingNames = ["rating"]
+    /// The usual names of each column, in ranks: a column matching an earlier rank wins.
+    static let userNames = [["user_id", "userid", "uid"], ["user"]]
+    static let itemNames = [["item_id", "itemid", "iid", "movie_id"], ["item"]]
+    static let timestampNames = [["timestamp", "time", "ts"]]
+    static let ratingNames = [["rating"]]
 }
 
 /// Positions of the columns to read on each line, resolved against a header or a format's layout.
@@ -90,16 +97,33 @@ struct ResolvedColumns: Sendable, Equatable {
             item = try position(selection.item, "item", default: layout.item)!
             timestamp = try position(selection.timestamp, "timestamp", default: layout.timestamp)
             rating = try position(selection.rating, "rating", default: layout.rating)
+            try checkDistinct(file: file, header: nil)
             return
         }
         let names = header.map { Self.columnName($0, format: format).lowercased() }
-        func position(_ column: ColumnSelection.Column?, _ role: String, aliases: [String], required: Bool) throws -> Int? {
-            let found: Int?
+        func position(_ column: ColumnSelection.Column?, _ role: String, aliases: [[String]], required: Bool) throws -> Int? {
+            var found: Int?
             switch column {
-            case nil: found = aliases.lazy.compactMap { names.firstIndex(of: $0) }.first
+            case nil:
+                for rank in aliases {
+                    let matches = names.indices.filter { rank.contains(names[$0]) }
+                    if matches.count > 1 {
+                        throw DataError.ambiguousColumn(file: file, column: role, candidates: matches.map { header[$0] })
+                    }
+                    if let match = matches.first {
+                        found = match
+                        break
+                    }
+                }
             case .index(let index): found = header.indices.contains(index) ? index : nil
             case .name(let name):
-                found = names.firstIndex(of: name.lowercased()) ?? header.firstIndex { $0.lowercased() == name.lowercased() }
+                let wanted = name.lowercased()
+                var matches = names.indices.filter { names[$0] == wanted }
+                if matches.isEmpty { matches = header.indices.filter { header[$0].lowercased() == wanted } }
+                if matches.count > 1 {
+                    throw DataError.ambiguousColumn(file: file, column: role, candidates: matches.map { header[$0] })
+                }
+                found = matches.first
             }
             if found == nil && (required || column != nil) {
                 throw DataError.missingColumn(file: file, column: role, header: header)
@@ -110,6 +134,20 @@ struct ResolvedColumns: Sendable, Equatable {
         item = try position(selection.item, "item", aliases: ColumnSelection.itemNames, required: true)!
         timestamp = try position(selection.timestamp, "timestamp", aliases: ColumnSelection.timestampNames, required: true)
         rating = try position(selection.rating, "rating", aliases: ColumnSelection.ratingNames, required: false)
+        try checkDistinct(file: file, header: header)
+    }
+
+    /// Refuses two roles read from one column (`--columns user=0,item=0`).
+    private func checkDistinct(file: String, header: [String]?) throws {
+        let roles: [(String, Int?)] = [("user", user), ("item", item), ("timestamp", timestamp), ("rating", rating)]
+        for (first, firstRole) in roles.enumerated() {
+            guard let column = firstRole.1 else { continue }
+            for secondRole in roles[(first + 1)...] where secondRole.1 == column {
+                let name = header.map { " (\"\($0[column])\")" } ?? ""
+                throw DataError.invalidOption(
+                    "\(file): the \(firstRole.0) and \(secondRole.0) columns are both column \(column)\(name); give each its own column with --columns")
+            }
+        }
     }
 
     /// A header cell's name: RecBole cells `name:type` lose their type.

@@ -6,7 +6,8 @@ public enum InteractionReader {
 
     /// Reads the file at `path` into an interaction log, in file order.
     ///
-    /// Throws `DataError`: `.emptyFile` without data rows, `.missingColumn` when a needed
+    /// Throws `DataError`: `.emptyFile` without data rows, `.allRowsSkipped` when every row was
+    /// malformed and skipped, `.missingColumn` when a needed
     /// column is absent, `.badRow` (with the file line number) at the first malformed row
     /// unless `options.skipBadRows` is set, in which case such rows are counted instead.
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> ReadResult {
@@ -23,7 +24,11 @@ public enum InteractionReader {
         } catch let failure as RowFailure {
             throw DataError.badRow(file: path, line: prologue.linesBeforeData + failure.line, reason: failure.reason)
         }
-        guard !parser.users.isEmpty else { throw DataError.emptyFile(file: path) }
+        guard !parser.users.isEmpty else {
+            guard let first = parser.firstSkipped else { throw DataError.emptyFile(file: path) }
+            throw DataError.allRowsSkipped(
+                file: path, count: parser.skippedRows, firstLine: prologue.linesBeforeData + first.line, firstReason: first.reason)
+        }
         let log = InteractionLog(
             users: parser.users, items: parser.items, timestamps: parser.timestamps,
             ratings: columns.rating == nil ? nil : parser.ratings,

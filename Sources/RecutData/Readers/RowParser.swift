@@ -16,7 +16,7 @@ struct RowParser: Sendable {
     private(set) var users: [Int32] = []
     private(set) var items: [Int32] = []
     /// Event times; without a timestamp column, the index of the event among those parsed here.
-    private(set) var timestamps: [Double] = []
+    private(set) var timestamps: [Timestamp] = []
     /// Ratings, filled only when there is a rating column.
     private(set) var ratings: [Float] = []
     private(set) var userIDs = IDInterner()
@@ -28,6 +28,8 @@ struct RowParser: Sendable {
     /// Lines consumed so far, blank ones included.
     private(set) var linesRead = 0
     private(set) var skippedRows = 0
+    /// The first row skipped, to name when every row was.
+    private(set) var firstSkipped: RowFailure?
 
     init(format: InteractionFormat, columns: ResolvedColumns, skipBadRows: Bool, expectedRows: Int) {
         separator = format.separator
@@ -73,6 +75,7 @@ struct RowParser: Sendable {
             }
             if let problem {
                 guard skipBadRows else { throw RowFailure(line: linesRead, reason: problem) }
+                if firstSkipped == nil { firstSkipped = RowFailure(line: linesRead, reason: problem) }
                 skippedRows += 1
             }
         }
@@ -81,12 +84,12 @@ struct RowParser: Sendable {
     /// Appends the event of one split line, or says what is wrong with it (appending nothing).
     @inline(__always)
     private mutating func appendRow(_ fields: UnsafeMutableBufferPointer<Field>) -> String? {
-        var timestamp = Double(timestamps.count)
+        var timestamp = Timestamp(timestamps.count)
         if let column = columns.timestamp {
-            guard let value = fields[column].decimalNumber() else {
-                return Self.describe("timestamp", fields[column], "is not a number")
+            switch fields[column].timestamp() {
+            case .success(let value): timestamp = value
+            case .failure(let problem): return Self.describe("timestamp", fields[column], problem.reason)
             }
-            timestamp = value
         }
         var rating: Float = 0
         if let column = columns.rating {
@@ -142,7 +145,10 @@ struct RowParser: Sendable {
         }
         if let value = field.canonicalInteger { return .success(.integer(value)) }
         if field.isEmpty { return .failure(.empty) }
-        if !field.isValidUTF8 { return .failure(.notUTF8) }
+        if !field.isPrintableASCII {
+            if !field.isValidUTF8 { return .failure(.notUTF8) }
+            if field.containsControlCharacter { return .failure(.controlCharacter) }
+        }
         return .success(.token(field))
     }
 
@@ -165,13 +171,14 @@ enum IDKey: @unchecked Sendable {
 
 /// Why an id field cannot be interned.
 enum InvalidID: Error {
-    case notAnInteger, empty, notUTF8
+    case notAnInteger, empty, notUTF8, controlCharacter
 
     var reason: String {
         switch self {
         case .notAnInteger: "is not an integer in 0...\(Int32.max)"
         case .empty: "is empty"
         case .notUTF8: "is not valid UTF-8"
+        case .controlCharacter: "holds a tab, a line break or another control character, which cannot be written back to a TSV file"
         }
     }
 }
@@ -188,6 +195,16 @@ extension IDInterner {
 }
 
 extension UnsafeBufferPointer<UInt8> {
+    /// Whether every byte is printable ASCII (space to `~`): the common id, checked in one pass.
+    var isPrintableASCII: Bool {
+        allSatisfy { $0 &- 0x20 < 0x5F }
+    }
+
+    /// Whether any byte is an ASCII control character (tab, newline, carriage return, NUL, DEL, ...).
+    var containsControlCharacter: Bool {
+        contains { $0 < 0x20 || $0 == 0x7F }
+    }
+
     /// Whether the bytes are well-formed UTF-8.
     var isValidUTF8: Bool {
         if allSatisfy({ $0 < 0x80 }) { return true }

@@ -10,10 +10,10 @@ public struct EvaluationSet: Sendable, Equatable {
     /// Item to predict for each case.
     public var targets: [Int32]
     /// Time of each target event.
-    public var targetTimes: [Double]
+    public var targetTimes: [Timestamp]
 
     /// Cases from parallel arrays; `inputs` holds one sequence per case.
-    public init(users: [Int32] = [], inputs: Sequences = Sequences(), targets: [Int32] = [], targetTimes: [Double] = []) {
+    public init(users: [Int32] = [], inputs: Sequences = Sequences(), targets: [Int32] = [], targetTimes: [Timestamp] = []) {
         precondition(users.count == inputs.count && targets.count == users.count && targetTimes.count == users.count,
                      "one user, input, target and target time per case")
         self.users = users
@@ -27,8 +27,8 @@ public struct EvaluationSet: Sendable, Equatable {
 
     /// Appends one case at the end.
     public mutating func append<I: Collection, T: Collection>(
-        user: Int32, inputItems: I, inputTimes: T, target: Int32, targetTime: Double
-    ) where I.Element == Int32, T.Element == Double {
+        user: Int32, inputItems: I, inputTimes: T, target: Int32, targetTime: Timestamp
+    ) where I.Element == Int32, T.Element == Timestamp {
         users.append(user)
         inputs.append(items: inputItems, timestamps: inputTimes)
         targets.append(target)

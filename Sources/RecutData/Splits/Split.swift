@@ -36,8 +36,8 @@ public func split(_ dataset: Dataset, strategy: SplitStrategy) throws -> DataSpl
 /// The leave-one-out split of ``split(_:strategy:)``; every sequence shares the dataset's storage.
 func leaveOneOutSplit(_ sequences: Sequences) -> DataSplit {
     var trainRanges: [Range<Int>] = [], testRanges: [Range<Int>] = [], users: [Int32] = []
-    var validationTargets: [Int32] = [], validationTimes: [Double] = []
-    var testTargets: [Int32] = [], testTimes: [Double] = []
+    var validationTargets: [Int32] = [], validationTimes: [Timestamp] = []
+    var testTargets: [Int32] = [], testTimes: [Timestamp] = []
     let items = sequences.itemStorage, times = sequences.timeStorage
     for user in 0..<sequences.count where sequences.length(user) >= 3 {
         let range = sequences.range(of: user)
@@ -60,7 +60,7 @@ func leaveOneOutSplit(_ sequences: Sequences) -> DataSplit {
 
 /// The temporal split of ``split(_:strategy:)`` at resolved cut times; every sequence shares the
 /// dataset's storage, as the events at or before a cut are a prefix of a time-ordered sequence.
-func temporalSplit(_ sequences: Sequences, validationCut: Double, testCut: Double) -> DataSplit {
+func temporalSplit(_ sequences: Sequences, validationCut: Timestamp, testCut: Timestamp) -> DataSplit {
     var trainRanges: [Range<Int>] = [], trainUsers: [Int32] = []
     var validation = CaseRanges(), test = CaseRanges()
     let items = sequences.itemStorage, times = sequences.timeStorage
@@ -88,9 +88,9 @@ func temporalSplit(_ sequences: Sequences, validationCut: Double, testCut: Doubl
 
 /// Evaluation cases whose inputs are ranges of a sequence storage, gathered before the set is made.
 private struct CaseRanges {
-    var users: [Int32] = [], inputs: [Range<Int>] = [], targets: [Int32] = [], times: [Double] = []
+    var users: [Int32] = [], inputs: [Range<Int>] = [], targets: [Int32] = [], times: [Timestamp] = []
 
-    mutating func append(user: Int32, input: Range<Int>, target: Int32, time: Double) {
+    mutating func append(user: Int32, input: Range<Int>, target: Int32, time: Timestamp) {
         users.append(user)
         inputs.append(input)
         targets.append(target)

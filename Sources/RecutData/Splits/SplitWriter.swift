@@ -102,7 +102,7 @@ public struct SplitWriter: Sendable {
 
     /// Whether input `index` is training sequence `trainSequence` (none when -1) followed by `next`.
     private static func isInput(_ index: Int, of inputs: Sequences, trainRowsOf trainSequence: Int, in train: Sequences,
-                                then next: (item: Int32, time: Double)?) -> Bool {
+                                then next: (item: Int32, time: Timestamp)?) -> Bool {
         var expectedItems = trainSequence < 0 ? [] : Array(train[trainSequence])
         var expectedTimes = trainSequence < 0 ? [] : Array(train.times(trainSequence))
         if let next {
@@ -120,19 +120,13 @@ public struct SplitWriter: Sendable {
         }
     }
 
-    private static func appendRow(user: Int32, item: Int32, time: Double, dataset: Dataset, to text: inout String) {
+    private static func appendRow(user: Int32, item: Int32, time: Timestamp, dataset: Dataset, to text: inout String) {
         text += dataset.users.name(of: user)
         text += "\t"
         text += dataset.items.name(of: item)
         text += "\t"
-        text += format(time)
+        text += String(time)
         text += "\n"
-    }
-
-    /// Whole times without a fraction (as in most logs), others in Swift's shortest exact form.
-    static func format(_ time: Double) -> String {
-        if time == time.rounded() && abs(time) < 0x1p53 { return String(Int64(time)) }
-        return "\(time)"
     }
 
     private static func path(_ directory: String, _ name: String) -> String {

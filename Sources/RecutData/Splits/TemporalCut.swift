@@ -18,15 +18,17 @@ public enum TemporalCut: Sendable, Hashable, Codable {
     ///
     /// Throws `.invalidOption` for a quantile outside (0, 1) or a time that is not finite,
     /// `.nothingLeft` when no event lies on one side of the test cut.
-    public func cutTimes(in dataset: Dataset) throws -> (validation: Double, test: Double) {
+    public func cutTimes(in dataset: Dataset) throws -> (validation: Timestamp, test: Timestamp) {
         try cutTimes(sortedTimes: dataset.sequences.timestamps.sorted())
     }
 
     /// The cuts on times already sorted ascending.
-    func cutTimes(sortedTimes times: [Double]) throws -> (validation: Double, test: Double) {
+    func cutTimes(sortedTimes times: [Timestamp]) throws -> (validation: Timestamp, test: Timestamp) {
         guard !times.isEmpty else { throw DataError.nothingLeft("temporal split: the dataset holds no events") }
-        let testCut: Double
+        let testCut: Timestamp
         let fraction: Double
+        // The cut as the user gave it, for messages.
+        let cutText: String
         switch self {
         case .quantile(let q):
             guard q > 0, q < 1 else {
@@ -34,17 +36,21 @@ public enum TemporalCut: Sendable, Hashable, Codable {
             }
             testCut = times[Self.quantilePosition(q, count: times.count)]
             fraction = q
+            cutText = String(testCut)
         case .time(let t):
             guard t.isFinite else { throw DataError.invalidOption("temporal split time \(t) must be a finite number") }
-            testCut = t
-            fraction = Double(Self.countAtOrBefore(t, in: times)) / Double(times.count)
+            // Times are integers, so an event is at or before t exactly when it is at or before ⌊t⌋.
+            let whole = t.rounded(.down)
+            testCut = whole <= -0x1p63 ? .min : whole >= 0x1p63 ? .max : Timestamp(whole)
+            fraction = Double(Self.countAtOrBefore(testCut, in: times)) / Double(times.count)
+            cutText = "\(t)"
         }
         let eventsBeforeTest = Self.countAtOrBefore(testCut, in: times)
         guard eventsBeforeTest > 0 else {
-            throw DataError.nothingLeft("temporal split: no event at or before the cut time \(testCut); pick a later cut")
+            throw DataError.nothingLeft("temporal split: no event at or before the cut time \(cutText); pick a later cut")
         }
         guard eventsBeforeTest < times.count else {
-            throw DataError.nothingLeft("temporal split: no event after the cut time \(testCut); pick an earlier cut")
+            throw DataError.nothingLeft("temporal split: no event after the cut time \(cutText); pick an earlier cut")
         }
         let validationCut = times[Self.quantilePosition(fraction, count: eventsBeforeTest)]
         return (validationCut, testCut)
@@ -56,7 +62,7 @@ public enum TemporalCut: Sendable, Hashable, Codable {
     }
 
     /// Number of sorted values at or before `time` (binary search).
-    static func countAtOrBefore(_ time: Double, in sorted: [Double]) -> Int {
+    static func countAtOrBefore(_ time: Timestamp, in sorted: [Timestamp]) -> Int {
         var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2

@@ -28,9 +28,9 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
     /// First and last event time of the dataset.
     public struct TimeRange: Sendable, Codable, Equatable {
         /// Time of the earliest event.
-        public var first: Double
+        public var first: Timestamp
         /// Time of the latest event.
-        public var last: Double
+        public var last: Timestamp
     }
 
     /// Number of users.
@@ -51,6 +51,9 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
     public var topOnePercentShare: Double
     /// Share of events whose item the same user already had earlier in the sequence.
     public var repeatShare: Double
+    /// Events that repeat an earlier event exactly: same user, item and time. They are kept as
+    /// read (and counted in `interactions`), so this count shows a log that records an action twice.
+    public var exactDuplicates: Int
 
     /// Computes the statistics in O(events + users log users + items log items).
     public init(dataset: Dataset) {
@@ -62,6 +65,7 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
         sequenceLength = Self.percentiles(of: (0..<sequences.count).map { sequences.length($0) })
         let times = sequences.timestamps
         timeRange = TimeRange(first: times.min() ?? 0, last: times.max() ?? 0)
+        exactDuplicates = Self.exactDuplicates(in: sequences)
 
         var itemEvents = [Int](repeating: 0, count: dataset.items.count)
         // lastUser[item] is the last user seen with the item, to spot repeats in one pass.
@@ -99,12 +103,15 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
         func number(_ value: Double) -> String {
             value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)
         }
-        func date(_ time: Double) -> String {
+        /// The time, and its date when it reads as Unix seconds of years 1 to 9999 (not as
+        /// milliseconds or nanoseconds, which no date format holds).
+        func date(_ time: Timestamp) -> String {
+            guard (-62_135_596_800...253_402_300_799).contains(time) else { return String(time) }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-            return "\(number(time)) (\(formatter.string(from: Date(timeIntervalSince1970: time))))"
+            return "\(time) (\(formatter.string(from: Date(timeIntervalSince1970: Double(time)))))"
         }
         let lengths = sequenceLength
         let rows: [(String, String)] = [
@@ -121,10 +128,32 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
             ("popularity Gini", String(format: "%.4f", popularityGini)),
             ("top 1% items share", String(format: "%.2f%%", topOnePercentShare * 100)),
             ("repeat share", String(format: "%.2f%%", repeatShare * 100)),
+            ("exact duplicates", String(exactDuplicates)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
             .joined(separator: "\n")
+    }
+
+    /// Events equal in item and time to an earlier event of the same sequence; sequences are in
+    /// time order, so such events share a run of equal times. O(events).
+    public static func exactDuplicates(in sequences: Sequences) -> Int {
+        var duplicates = 0
+        var run: Set<Int32> = []
+        for index in 0..<sequences.count {
+            let items = sequences[index], times = sequences.times(index)
+            var position = items.startIndex
+            while position < items.endIndex {
+                var end = position + 1
+                while end < items.endIndex && times[end] == times[position] { end += 1 }
+                if end - position > 1 {
+                    run.removeAll(keepingCapacity: true)
+                    for item in items[position..<end] where !run.insert(item).inserted { duplicates += 1 }
+                }
+                position = end
+            }
+        }
+        return duplicates
     }
 
     private static func percentiles(of values: [Int]) -> Percentiles {

@@ -38,7 +38,7 @@ public enum SyntheticGenerator {
         // Geometric draw with mean extraMean: floor(log(U) / log(1 - p)) with p = 1 / (mean + 1).
         let logContinue = extraMean > 0 ? log(extraMean / (extraMean + 1)) : 0
 
-        var users: [Int32] = [], items: [Int32] = [], timestamps: [Double] = []
+        var users: [Int32] = [], items: [Int32] = [], timestamps: [Timestamp] = []
         let expected = config.users * config.meanLength + config.users
         users.reserveCapacity(expected)
         items.reserveCapacity(expected)
@@ -69,7 +69,7 @@ public enum SyntheticGenerator {
                 }
                 users.append(Int32(user))
                 items.append(internedItem[item])
-                timestamps.append(time)
+                timestamps.append(Timestamp(time))
             }
         }
         return InteractionLog(
