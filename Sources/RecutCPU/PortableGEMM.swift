@@ -1,10 +1,9 @@
-import Foundation
-
 /// Row-major c = alpha * op(a) op(b) + beta * c without a BLAS library, for machines that have
 /// none: panels of op(a) and op(b) are packed into contiguous blocks (the transposes resolved
 /// while packing, the edges padded with zeros), then each 4 x 8 tile of c is accumulated in
-/// registers with SIMD8 multiply-adds over the panel's depth. Products large enough to pay
-/// for it are split by rows over the cores.
+/// registers with SIMD8 multiply-adds over the panel's depth. Single-threaded, as the BLAS is:
+/// the backend spreads its work over the cores itself (splitting products by rows as well
+/// made the README's run slower on 2 cores).
 enum PortableGEMM {
     /// Rows and columns of the register tile.
     static let tileRows = 4, tileColumns = 8
@@ -25,29 +24,6 @@ enum PortableGEMM {
             }
             return
         }
-        // Large products are split by rows over the cores (each part packs its own panels);
-        // small ones, such as attention's, called from inside the backend's parallel loops, stay whole.
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, m / panelRows)
-        if parts > 1 && Double(m) * Double(n) * Double(k) >= Double(1 << 21) {
-            nonisolated(unsafe) let (a, b, c) = (a, b, c)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let rows = (m * part / parts)..<(m * (part + 1) / parts)
-                multiplyOnThisThread(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k,
-                                     alpha: alpha, a: transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda,
-                                     lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
-            }
-            return
-        }
-        multiplyOnThisThread(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
-                             lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    }
-
-    /// `multiply` on the calling thread.
-    private static func multiplyOnThisThread<S: CPUScalar & SIMDScalar>(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
-        beta: S, c: UnsafeMutablePointer<S>, ldc: Int
-    ) {
         // Sized to this product, so that the many small ones (attention's) pack on the stack.
         let bCapacity = min(panelDepth, k) * roundedUp(min(panelColumns, n), tileColumns)
         let aCapacity = roundedUp(min(panelRows, m), tileRows) * min(panelDepth, k)
@@ -70,10 +46,12 @@ enum PortableGEMM {
             let columns = min(panelColumns, n - firstColumn), width = roundedUp(columns, tileColumns)
             for firstDepth in stride(from: 0, to: k, by: panelDepth) {
                 let depth = min(panelDepth, k - firstDepth)
+                // Column strips of 8: strip s holds its depth x 8 values contiguously, as the tiles read them.
                 for p in 0..<depth {
                     for j in 0..<width {
                         let (row, column) = (firstDepth + p, firstColumn + j)
-                        packedB[p * width + j] = j >= columns ? 0 : transposeB ? b[column * ldb + row] : b[row * ldb + column]
+                        packedB[(j / tileColumns) * depth * tileColumns + p * tileColumns + j % tileColumns] =
+                            j >= columns ? 0 : transposeB ? b[column * ldb + row] : b[row * ldb + column]
                     }
                 }
                 for firstRow in stride(from: 0, to: m, by: panelRows) {
@@ -88,7 +66,7 @@ enum PortableGEMM {
                                         columns: columns, alpha: alpha, beta: beta, accumulates: firstDepth > 0)
                     for i in stride(from: 0, to: height, by: tileRows) {
                         for j in stride(from: 0, to: width, by: tileColumns) {
-                            tile(packedA + i * depth, packedB + j, depth: depth, width: width, into: output, row: i, column: j)
+                            tile(packedA + i * depth, packedB + j * depth, depth: depth, into: output, row: i, column: j)
                         }
                     }
                 }
@@ -105,16 +83,15 @@ enum PortableGEMM {
         let accumulates: Bool
     }
 
-    /// One 4 x 8 tile: rows `row`... of the packed a panel (depth-contiguous) times columns
-    /// `column`... of the packed b panel (row stride `width`), written into c.
+    /// One 4 x 8 tile: rows `row`... of the packed a panel (depth-contiguous) times the packed
+    /// b strip at `b` (depth x 8, contiguous), written into c at `row`, `column` of the panel.
     @inline(__always)
     private static func tile<S: CPUScalar & SIMDScalar>(_ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>,
-                                                         depth: Int, width: Int, into output: Output<S>,
-                                                         row: Int, column: Int) {
+                                                         depth: Int, into output: Output<S>, row: Int, column: Int) {
         var sum0 = SIMD8<S>(), sum1 = SIMD8<S>(), sum2 = SIMD8<S>(), sum3 = SIMD8<S>()
         let raw = UnsafeRawPointer(b)
         for p in 0..<depth {
-            let values = raw.loadUnaligned(fromByteOffset: p * width * MemoryLayout<S>.stride, as: SIMD8<S>.self)
+            let values = raw.loadUnaligned(fromByteOffset: p * tileColumns * MemoryLayout<S>.stride, as: SIMD8<S>.self)
             sum0 += a[p] * values
             sum1 += a[depth + p] * values
             sum2 += a[2 * depth + p] * values
