@@ -31,19 +31,9 @@ struct NegativeSampling {
         drawnInLoss = lossRegeneratesIDs && granularity == .perPosition && collisions != .resample
     }
 
-    /// The id rows of a batch of `batchSize` rows of `length` positions: one per position, per
-    /// row or for the whole batch, and the positions each row serves.
-    func layout(batchSize: Int, length: Int) -> (shape: [Int], positionsPerGroup: Int) {
-        switch granularity {
-        case .perPosition: ([batchSize * length, count], 1)
-        case .perSequence: ([batchSize, count], length)
-        case .perBatch: ([count], max(batchSize * length, 1))
-        }
-    }
-
     /// The most ids one step stores, for batches of up to `batchSize` rows of `length` positions.
     func capacity(batchSize: Int, length: Int) -> Int {
-        drawnInLoss ? 0 : layout(batchSize: batchSize, length: length).shape.reduce(1, *)
+        drawnInLoss ? 0 : granularity.layout(batchSize: batchSize, length: length, count: count).shape.reduce(1, *)
     }
 
     /// Draws the negatives of `step` for `batch`, whose targets are in `targets`, into `buffer`
@@ -53,7 +43,7 @@ struct NegativeSampling {
               step: Int) -> SampledNegatives {
         if drawnInLoss { return SampledNegatives(drawnBy: sampler, step: step, count: count, logQ: logQ) }
         guard let buffer else { preconditionFailure("stored negatives need a buffer of capacity(batchSize:length:)") }
-        let (shape, positionsPerGroup) = layout(batchSize: batch.batchSize, length: batch.length)
+        let (shape, positionsPerGroup) = granularity.layout(batchSize: batch.batchSize, length: batch.length, count: count)
         let ids = buffer.view(offset: 0, shape: shape)
         backend.sampleNegatives(ids, targets: targets, sampler: sampler, step: step, positions: batch.positionCount,
                                 positionsPerGroup: positionsPerGroup, count: count, collisions: collisions)

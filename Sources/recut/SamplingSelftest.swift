@@ -18,7 +18,8 @@ extension BackendSelftest {
             guard let sampler = try? NegativeSampler(catalogSize: catalogSize, distribution: distribution, seed: seed) else {
                 preconditionFailure("the selftest's sampler settings are valid")
             }
-            for (granularity, perGroup) in [("per-position", 1), ("per-sequence", length), ("per-batch", positions)] {
+            for granularity in NegativeGranularity.allCases {
+                let perGroup = granularity.layout(batchSize: batchSize, length: length, count: count).positionsPerGroup
                 for collisions in CollisionPolicy.allCases {
                     let groups = DeviceNegativeSampler.groupCount(positions: positions, positionsPerGroup: perGroup)
                     var outputs: [[Int32]] = []
@@ -32,7 +33,7 @@ extension BackendSelftest {
                     }
                     let differing = zip(outputs[0], outputs[1]).filter { $0 != $1 }.count
                     results.append(SelftestResult(
-                        operation: "sampleNegatives \(sampler.isPopularity ? "popularity" : "uniform") \(granularity) "
+                        operation: "sampleNegatives \(sampler.isPopularity ? "popularity" : "uniform") \(granularity.rawValue) "
                             + "\(collisions.rawValue) \(groups)x\(count)",
                         error: Double(differing) / Double(outputs[1].count), threshold: 0))
                 }

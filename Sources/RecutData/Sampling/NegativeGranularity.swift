@@ -9,4 +9,14 @@ public enum NegativeGranularity: String, Sendable, Hashable, Codable, CaseIterab
     case perSequence = "per-sequence"
     /// K negatives shared by every position of the batch: shape [K].
     case perBatch = "per-batch"
+
+    /// The ids of `count` negatives for a batch of `batchSize` rows of `length` positions: their
+    /// shape ([N, K], [B, K] or [K]) and the positions each row of ids serves (1, L or N).
+    public func layout(batchSize: Int, length: Int, count: Int) -> (shape: [Int], positionsPerGroup: Int) {
+        switch self {
+        case .perPosition: ([batchSize * length, count], 1)
+        case .perSequence: ([batchSize, count], length)
+        case .perBatch: ([count], max(batchSize * length, 1))
+        }
+    }
 }

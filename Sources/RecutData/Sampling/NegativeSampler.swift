@@ -120,11 +120,7 @@ public struct NegativeSampler: Sendable {
     /// attempt, up to ``maximumAttempts``, after which the first draw is kept.
     public func sample(count: Int, granularity: NegativeGranularity, for batch: TrainingBatch,
                        collisions: CollisionPolicy, step: Int) -> Negatives {
-        let (shape, groupSize): ([Int], Int) = switch granularity {
-        case .perPosition: ([batch.positionCount, count], 1)
-        case .perSequence: ([batch.batchSize, count], batch.length)
-        case .perBatch: ([count], max(batch.positionCount, 1))
-        }
+        let (shape, groupSize) = granularity.layout(batchSize: batch.batchSize, length: batch.length, count: count)
         let ids = batch.targets.withUnsafeBufferPointer { targets in
             self.ids(count: count, targets: targets, positionsPerGroup: groupSize, resampling: collisions == .resample,
                      step: step)
