@@ -3,11 +3,6 @@ import RecutData
 import Testing
 @testable import RecutTrain
 
-/// Random and mutated TOML and YAML configs: each must load or fail with a `TrainError` that
-/// names the file (and, for a syntax error, the line), never crash or hang.
-///
-/// Runs 2 seconds by default; RECUT_FUZZ_SECONDS sets a longer search and RECUT_FUZZ_SEED
-/// replays one (the seed is printed on failure).
 /// Seconds the fuzz test runs (RECUT_FUZZ_SECONDS, 2 by default) and its seed (RECUT_FUZZ_SEED,
 /// else the clock), as in RecutDataTests' ReaderFuzzTests.
 enum FuzzBudget {
@@ -24,6 +19,11 @@ enum FuzzBudget {
     }
 }
 
+/// Random and mutated TOML and YAML configs: each must load or fail with a `TrainError` that
+/// names the file (and, for a syntax error, the line), never crash or hang.
+///
+/// Runs 2 seconds by default; RECUT_FUZZ_SECONDS sets a longer search and RECUT_FUZZ_SEED
+/// replays one (the seed is printed on failure).
 @Suite struct ConfigFuzzTests {
     /// Tokens that configs go wrong with: quotes, brackets, duplicate keys, odd numbers, YAML
     /// anchors and tags, TOML tables.
@@ -111,13 +111,7 @@ enum FuzzBudget {
 @Test(arguments: ["[\n", "[ \n", "[[\n", "[=]\n", "[#\n", "[.a]\n", "[,]\n", "[\t\n", "lr = 0.1\n[=\n", "[[=]]\n", "[é]\n",
                   "x = [}]\n", "x = [1, }]\n", "x = { a = [ } ] }\n", "lr = 0.1\nx = [\n  1,\n}]\n"])
 func bracketsThatCrashedTheTOMLParserAreRefusedWithTheirLine(text: String) throws {
-    let directory = TemporaryDirectory()
-    defer { directory.remove() }
-    let path = directory.path + "/c.toml"
-    try text.write(toFile: path, atomically: false, encoding: .utf8)
-    #expect {
-        _ = try TrainingConfig.load(from: path)
-    } throws: { error in
+    try expectLoadError(of: text) { error, path in
         let message = (error as? TrainError)?.description ?? ""
         let line = text.hasPrefix("lr") ? text.contains("}") ? 4 : 2 : 1
         return message.contains(path) && message.contains("line \(line):")
@@ -127,13 +121,7 @@ func bracketsThatCrashedTheTOMLParserAreRefusedWithTheirLine(text: String) throw
 /// A TOML inf or nan ended the process at a `try!` (JSON holds no infinity), found by the fuzz test.
 @Test(arguments: ["lr = inf\n", "lr = -inf\n", "dropout = nan\n", "lr = +inf\n"])
 func nonFiniteTOMLNumbersAreInvalidSettings(text: String) throws {
-    let directory = TemporaryDirectory()
-    defer { directory.remove() }
-    let path = directory.path + "/c.toml"
-    try text.write(toFile: path, atomically: false, encoding: .utf8)
-    #expect {
-        _ = try TrainingConfig.load(from: path)
-    } throws: { error in
+    try expectLoadError(of: text) { error, path in
         guard case .invalidSetting(_, _, let source, let reason) = error as? TrainError else { return false }
         return source == path && reason == "expected a finite number"
     }
@@ -141,13 +129,21 @@ func nonFiniteTOMLNumbersAreInvalidSettings(text: String) throws {
 
 /// YAML errors found outside the parser name their line too.
 @Test func yamlStructureErrorsNameTheirLine() throws {
+    try expectLoadError(of: "lr: 0.1\n? [a, b]\n: 1\n", format: "yaml") { error, _ in
+        (error as? TrainError)?.description.contains("line 2: a key is not a plain name") == true
+    }
+}
+
+/// Writes `text` to a settings file of `format` and expects loading it to throw an error that `matches`.
+private func expectLoadError(of text: String, format: String = "toml",
+                             _ matches: (any Error, _ path: String) -> Bool) throws {
     let directory = TemporaryDirectory()
     defer { directory.remove() }
-    let path = directory.path + "/c.yaml"
-    try "lr: 0.1\n? [a, b]\n: 1\n".write(toFile: path, atomically: false, encoding: .utf8)
+    let path = directory.path + "/c." + format
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
     #expect {
         _ = try TrainingConfig.load(from: path)
     } throws: { error in
-        (error as? TrainError)?.description.contains("line 2: a key is not a plain name") == true
+        matches(error, path)
     }
 }
