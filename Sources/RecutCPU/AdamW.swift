@@ -3,9 +3,11 @@ import RecutCore
 
 extension CPUBackend {
     public func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
-                      count: Int, step: AdamWStep) {
+                      count: Int, step: AdamWStep, gate: Tensor?) {
+        if let gate, stepGateIsClosed(gate) { return }
         if widenedBFloat16([parameters, gradients, firstMoment, secondMoment], written: [0, 2, 3], { t in
-            adamW(parameters: t[0], gradients: t[1], firstMoment: t[2], secondMoment: t[3], count: count, step: step)
+            adamW(parameters: t[0], gradients: t[1], firstMoment: t[2], secondMoment: t[3], count: count, step: step,
+                  gate: nil)
         }) != nil { return }
         precondition([parameters, gradients, firstMoment, secondMoment].allSatisfy { $0.count >= count },
                      "adamW: tensors shorter than \(count)")

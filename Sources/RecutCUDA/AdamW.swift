@@ -3,8 +3,9 @@ import RecutCore
 
 extension CUDABackend {
     public func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
-                      count: Int, step: AdamWStep) {
+                      count: Int, step: AdamWStep, gate: Tensor?) {
         requireFloat32("adamW", parameters, gradients, firstMoment, secondMoment)
+        if let gate { requireFloat32("adamW gate", gate) }
         precondition([parameters, gradients, firstMoment, secondMoment].allSatisfy { $0.count >= count },
                      "adamW: tensors shorter than \(count)")
         precondition(step.step >= 1, "adamW: step numbers start at 1")
@@ -15,6 +16,7 @@ extension CUDABackend {
                            .address(secondMoment.address), .int64(count),
                            .float(Float(step.learningRate)), .float(Float(step.beta1)), .float(Float(step.beta2)),
                            .float(Float(step.epsilon)), .float(Float(step.learningRate * step.weightDecay)),
-                           .float(Float(step.gradientScale)), .float(firstCorrection), .float(secondCorrectionRoot)])
+                           .float(Float(step.gradientScale)), .float(firstCorrection), .float(secondCorrectionRoot),
+                           .address(gate?.address ?? 0)])
     }
 }

@@ -38,6 +38,7 @@ public enum KernelSources {
         source("sampled_log_sum_exp_forward.cu", PackageResources.sampled_log_sum_exp_forward_cu),
         source("sampled_losses.cu", PackageResources.sampled_losses_cu),
         source("softmax_cross_entropy.cu", PackageResources.softmax_cross_entropy_cu),
+        source("step_gate.cu", PackageResources.step_gate_cu),
         source("tiled_log_sum_exp_backward.cu", PackageResources.tiled_log_sum_exp_backward_cu),
         source("tiled_log_sum_exp_forward.cu", PackageResources.tiled_log_sum_exp_forward_cu),
     ].map { ($0.name, $0) })
@@ -133,6 +134,9 @@ enum Kernel: String, CaseIterable {
     case gatheredDotBackwardBFloat16FloatLogits = "gathered_dot_backward_bf16_f32_logits"
     case countNonzero = "count_nonzero_i32"
     case accumulateSum = "accumulate_sum_f32"
+    case clearGateIfNonFinite = "clear_gate_if_non_finite_f32"
+    case clearGateIfNonFiniteDouble = "clear_gate_if_non_finite_f64"
+    case commitGated = "commit_gated_f64"
     case sampleNegatives = "sample_negatives"
     case markNegativeTargets = "mark_negative_targets"
     case fullRankingReset = "full_ranking_reset"
@@ -193,6 +197,7 @@ enum Kernel: String, CaseIterable {
              .gatheredDotBackwardBFloat16FloatLogits:
             "gathered_dot.cu"
         case .countNonzero, .accumulateSum: "loss_reductions.cu"
+        case .clearGateIfNonFinite, .clearGateIfNonFiniteDouble, .commitGated: "step_gate.cu"
         case .sampleNegatives, .markNegativeTargets: "negative_sampling.cu"
         case .fullRankingReset, .fullRankingMark, .fullRankingSelect, .fullRankingMerge, .fullRankingItems:
             "full_ranking.cu"

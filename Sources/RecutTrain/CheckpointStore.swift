@@ -13,6 +13,9 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var batchInEpoch: Int
     /// Sum of the batch losses of those batches, so that the epoch's mean loss survives a resume.
     public var epochLossSum: Double
+    /// Of those batches, the steps skipped for a non-finite loss or gradient (`on-nonfinite =
+    /// skip-step`), so that the epoch's mean loss leaves them out after a resume too.
+    public var skippedStepsInEpoch = 0
     /// Optimizer steps taken (drives the learning-rate schedule).
     public var step: Int
     /// Best validation metric so far; nil before the first evaluation.
@@ -55,6 +58,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
         case bestEpoch = "best_epoch"
         case badEpochs = "bad_epochs"
         case randomStates = "random_states"
+        case skippedStepsInEpoch = "skipped_steps_in_epoch"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -69,6 +73,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
             badEpochs: try container.decode(Int.self, forKey: .badEpochs),
             seed: try container.decode(Int.self, forKey: .seed),
             randomStates: try container.decode([String: UInt64].self, forKey: .randomStates))
+        skippedStepsInEpoch = try container.decodeIfPresent(Int.self, forKey: .skippedStepsInEpoch) ?? 0
     }
 }
 

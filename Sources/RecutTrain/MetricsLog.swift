@@ -20,10 +20,13 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var queueSeconds: Double?
     /// Validation metrics by name, e.g. "ndcg@10".
     public var validation: [String: Double]
+    /// Steps skipped for a non-finite loss or gradient (`on-nonfinite = skip-step`; nil otherwise).
+    public var skippedSteps: Int?
 
     /// Groups one epoch's numbers.
     public init(epoch: Int, trainLoss: Double, eventsPerSecond: Double, seconds: Double, validation: [String: Double],
-                trainingSeconds: Double? = nil, validationSeconds: Double? = nil, queueSeconds: Double? = nil) {
+                trainingSeconds: Double? = nil, validationSeconds: Double? = nil, queueSeconds: Double? = nil,
+                skippedSteps: Int? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.eventsPerSecond = eventsPerSecond
@@ -32,6 +35,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         self.trainingSeconds = trainingSeconds
         self.validationSeconds = validationSeconds
         self.queueSeconds = queueSeconds
+        self.skippedSteps = skippedSteps
     }
 
     enum CodingKeys: String, CodingKey {
@@ -41,6 +45,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         case trainingSeconds = "training_seconds"
         case validationSeconds = "validation_seconds"
         case queueSeconds = "queue_seconds"
+        case skippedSteps = "skipped_steps"
     }
 }
 

@@ -62,6 +62,8 @@ public final class Trainer {
     /// `epochLossSum` after each batch of the epoch (slot = batch index), copied on the backend,
     /// so that a non-finite sum seen later names the first step that made it so.
     private let epochLossHistory: Tensor
+    /// Skips steps whose loss or gradients are not finite; nil stops the run at such a step.
+    private let stepGate: StepGate?
     /// The step `last/` was saved at by this process or the run it resumes; nil before any save.
     private var lastSavedStep: Int?
     private var state: TrainerState
@@ -103,6 +105,7 @@ public final class Trainer {
         epochLossSum = backend.makeTensor(shape: [1], dtype: .float64)
         epochLossHistory = backend.makeTensor(shape: [max(1, batcher.batchCount(worldSize: parallelism.worldSize))],
                                               dtype: .float64)
+        stepGate = config.onNonFinite == .skipStep ? StepGate(backend: backend) : nil
         if loss.usesNegatives {
             let distribution: SamplingDistribution = config.sampler == .uniform
                 ? .uniform : .popularity(in: split.train, catalogSize: catalogSize)
@@ -191,6 +194,7 @@ public final class Trainer {
                                             isTerminal: progressOutput != nil && progressIsTerminal,
                                             write: progressOutput ?? { _ in })
             backend.write([state.epochLossSum], into: epochLossSum)
+            if let stepGate { backend.write([Double(state.skippedStepsInEpoch)], into: stepGate.skippedSteps) }
             backend.fill(epochLossHistory, with: 0)
             // Host time spent preparing and queuing steps: near `trainingSeconds`, the host bounds training.
             var queueSeconds = 0.0
@@ -220,12 +224,17 @@ public final class Trainer {
                 if !shownLossSum.isFinite { _ = try checkedEpochLossSum() }
                 if let every = config.checkpointEvery, state.step % every == 0, state.batchInEpoch < batches.count {
                     state.epochLossSum = try checkedEpochLossSum()
+                    state.skippedStepsInEpoch = stepGate?.readSkippedSteps(on: backend) ?? 0
                     try saveLast()
                 }
                 try afterStep?(state.step)
             }
             // Reading the loss waits for the queued steps, so the clock then holds their device time too.
             state.epochLossSum = try checkedEpochLossSum()
+            let skippedSteps = stepGate?.readSkippedSteps(on: backend)
+            if let skippedSteps, skippedSteps >= batches.count {
+                throw diverged("the loss or a gradient of every step of the epoch", step: state.step)
+            }
             let trainingSeconds = Self.seconds(since: start)
             let eventsPerSecond = progress.eventsPerSecond
             progress.finish()
@@ -252,9 +261,10 @@ public final class Trainer {
             }
             let seconds = Self.seconds(since: start)
             let epochMetrics = EpochMetrics(
-                epoch: state.epoch, trainLoss: state.epochLossSum / Double(max(batches.count, 1)),
+                epoch: state.epoch, trainLoss: state.epochLossSum / Double(max(batches.count - (skippedSteps ?? 0), 1)),
                 eventsPerSecond: eventsPerSecond, seconds: seconds, validation: validation.summary,
-                trainingSeconds: trainingSeconds, validationSeconds: validationSeconds, queueSeconds: queueSeconds)
+                trainingSeconds: trainingSeconds, validationSeconds: validationSeconds, queueSeconds: queueSeconds,
+                skippedSteps: skippedSteps)
             try metricsLog?.write(epochMetrics)
             try tensorBoard?.write(epochMetrics, step: state.step, learningRate: schedule.rate(at: max(state.step - 1, 0)))
             log(String(format: "epoch %d/%d  loss %.4f  validation ndcg@%d %.4f%@  %.1fs (training %.2fs, of which %.2fs "
@@ -262,9 +272,14 @@ public final class Trainer {
                        state.epoch + 1, epochs, epochMetrics.trainLoss, config.evaluationKs[0], metric,
                        state.bestEpoch == state.epoch ? " (best)" : "", seconds, trainingSeconds, queueSeconds,
                        validationSeconds))
+            if let skippedSteps, skippedSteps > 0 {
+                log("epoch \(state.epoch + 1): skipped \(skippedSteps) of \(batches.count) steps whose loss or gradients "
+                    + "were not finite (--on-nonfinite skip-step)")
+            }
             state.epoch += 1
             state.batchInEpoch = 0
             state.epochLossSum = 0
+            state.skippedStepsInEpoch = 0
             try saveLast()
         }
         if stoppedEarly { log("stopped early: no better validation ndcg@\(config.evaluationKs[0]) for \(config.resolvedPatience) epochs") }
@@ -333,11 +348,12 @@ public final class Trainer {
         loss.forwardBackward(
             hidden: hidden, itemTable: model.lossItemTable, hiddenGradient: hiddenGradient,
             itemTableGradient: model.itemEmbeddingGradient, targets: targetIDs, targetCount: batch.targetCount,
-            negatives: negatives, positions: positions, lossSum: epochLossSum)
+            negatives: negatives, positions: positions, lossSum: stepGate?.open(on: backend) ?? epochLossSum)
         model.backward(outputGradient: hiddenGradient)
         try parallelism.averageGradients(model.gradients)
+        try stepGate?.decide(on: backend, gradients: model.gradients, parallelism: parallelism, epochLossSum: epochLossSum)
         optimizer.configuration.learningRate = schedule.rate(at: state.step)
-        optimizer.update(parameters: model.parameters, gradients: model.gradients)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, gate: stepGate?.gate)
         buffers.used(set, until: backend.queueMarker())
     }
 
@@ -385,7 +401,10 @@ public final class Trainer {
 
     /// Saves `last/` where the run stands (between two steps) and throws `TrainError.interrupted`.
     private func stop(signal: Int32) throws {
-        if state.batchInEpoch > 0 { state.epochLossSum = try checkedEpochLossSum() }
+        if state.batchInEpoch > 0 {
+            state.epochLossSum = try checkedEpochLossSum()
+            state.skippedStepsInEpoch = stepGate?.readSkippedSteps(on: backend) ?? 0
+        }
         if lastSavedStep != state.step { try saveLast() }
         throw TrainError.interrupted(signal: signal, directory: writableStore?.directory ?? "", step: state.step)
     }

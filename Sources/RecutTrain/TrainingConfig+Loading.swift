@@ -388,6 +388,7 @@ extension TrainingConfig.CodingKeys {
         case .evaluationKs: .integerList
         case .maskValidation: .flag
         case .checkpointEvery: .optional(.integer)
+        case .onNonFinite: .choice(TrainingConfig.NonFinitePolicy.allCases.map(\.rawValue))
         }
     }
 }

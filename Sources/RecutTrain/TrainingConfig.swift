@@ -136,6 +136,9 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Save `last/` every this many optimizer steps inside an epoch too; nil saves at the end
     /// of each epoch only.
     public var checkpointEvery: Int?
+    /// What a step whose loss or gradients are NaN or infinite does: stop the run naming the
+    /// step (keeping the last good checkpoint), or skip that step's update and go on.
+    public var onNonFinite: NonFinitePolicy = .stop
 
     /// The defaults.
     public init() {}
@@ -229,6 +232,7 @@ public struct TrainingConfig: Sendable, Equatable {
         case evaluationKs = "eval-ks"
         case maskValidation = "mask-validation"
         case checkpointEvery = "checkpoint-every"
+        case onNonFinite = "on-nonfinite"
     }
 
     /// The spellings of the `split` key.
@@ -253,6 +257,15 @@ public struct TrainingConfig: Sendable, Equatable {
         case binaryCrossEntropy = "bce"
         /// gSASRec's calibrated binary cross-entropy (see `gbceT`).
         case generalizedBinaryCrossEntropy = "gbce"
+    }
+
+    /// What a step with a non-finite loss or gradient does.
+    public enum NonFinitePolicy: String, Codable, Sendable, CaseIterable {
+        /// Stop the run with `TrainError.diverged`, naming the step.
+        case stop
+        /// Leave the weights and optimizer state as they were, leave the loss out of the epoch's
+        /// mean, count the step as skipped, and go on (a whole epoch of skipped steps stops the run).
+        case skipStep = "skip-step"
     }
 
     /// The distribution negatives are drawn from.

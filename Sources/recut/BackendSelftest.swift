@@ -130,6 +130,7 @@ final class BackendSelftest {
         checkAttention(batch: 2, length: 200, heads: 1, dimension: 64, dropout: 0.2, dtype: .bfloat16)
         checkAttention(batch: 2, length: 130, heads: 2, dimension: 128, dropout: 0.1, dtype: .bfloat16)
         checkAdamW()
+        checkStepGate()
         checkStagedWrites()
         if let lossSubject = subject as? any LossBackend {
             for dtype in [DType.float32, .bfloat16] { checkLosses(lossSubject, dtype: dtype) }
@@ -434,6 +435,51 @@ final class BackendSelftest {
         }
         record("adamW parameters (2 steps)", [parameters])
         record("adamW moments (2 steps)", [firstMoment, secondMoment])
+    }
+
+    /// The gate of `--on-nonfinite skip-step`: closed by a NaN or infinity anywhere (float32 and
+    /// float64 values), open otherwise; the loss joins the sum and AdamW updates only through an open gate.
+    private func checkStepGate() {
+        let count = 100_003
+        var wrong = 0
+        for dtype: DType in [.float32, .float64] {
+            for bad in [nil, Double.nan, .infinity, -.infinity] {
+                var values = (0..<count).map { Double($0 % 97) * 1e30 - 1e31 }
+                if let bad { values[Int.random(in: 0..<count)] = bad }
+                let tensor = dtype == .float32 ? subject.upload(values.map(Float.init), shape: [count])
+                    : subject.upload(values, shape: [count])
+                let gate = subject.upload([Float(1)], shape: [1])
+                subject.clearGateIfNonFinite(gate, values: tensor, count: count)
+                if ((subject.download(gate) as [Float])[0] == 1) != (bad == nil) { wrong += 1 }
+            }
+        }
+        results.append(SelftestResult(operation: "clearGateIfNonFinite (f32, f64; NaN, +-inf)", error: Double(wrong),
+                                      threshold: 0))
+
+        let total = subject.upload([1.5], shape: [1]), skipped = subject.upload([0.0], shape: [1])
+        for (loss, gate) in [(2.0, Float(1)), (Double.nan, 0), (4.0, 0.5), (8.0, 1)] {
+            subject.commitGated(subject.upload([loss], shape: [1]), gate: subject.upload([gate], shape: [1]),
+                                total: total, skipped: skipped)
+        }
+        let committed = (subject.download(total) as [Double])[0], skips = (subject.download(skipped) as [Double])[0]
+        results.append(SelftestResult(operation: "commitGated", error: abs(committed - 11.5) + abs(skips - 2), threshold: 0))
+
+        let parameters = randomPair([count]), gradients = randomPair([count])
+        let firstMoment = randomPair([count], scale: 0.1), secondMoment = randomPair([count], scale: 0.01, offset: 0.011)
+        let before: [Float] = subject.download(parameters.subject)
+        let step = AdamWStep(learningRate: 1e-3, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.1, step: 3)
+        subject.adamW(parameters: parameters.subject, gradients: gradients.subject, firstMoment: firstMoment.subject,
+                      secondMoment: secondMoment.subject, count: count, step: step,
+                      gate: subject.upload([Float(0.5)], shape: [1]))
+        let closedChanged = zip(before, subject.download(parameters.subject) as [Float]).filter { $0 != $1 }.count
+        results.append(SelftestResult(operation: "adamW through a closed gate (changed values)",
+                                      error: Double(closedChanged), threshold: 0))
+        subject.adamW(parameters: parameters.subject, gradients: gradients.subject, firstMoment: firstMoment.subject,
+                      secondMoment: secondMoment.subject, count: count, step: step,
+                      gate: subject.upload([Float(1)], shape: [1]))
+        reference.adamW(parameters: parameters.reference, gradients: gradients.reference,
+                        firstMoment: firstMoment.reference, secondMoment: secondMoment.reference, count: count, step: step)
+        record("adamW through an open gate", [parameters, firstMoment, secondMoment])
     }
 
     /// The results as an aligned text table.

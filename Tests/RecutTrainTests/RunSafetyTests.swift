@@ -68,6 +68,72 @@ import Testing
         #expect(kept.contains("never saved"))
     }
 
+    /// Makes step `bad` of `trainer` compute with NaN weights (set after the step before, put back
+    /// after it), so that its loss and gradients are NaN while every other step is sound; then
+    /// runs `after` after each step.
+    static func poison(step bad: Int, of trainer: Trainer, after: @escaping (Int) throws -> Void = { _ in }) {
+        var saved: [Float] = []
+        trainer.afterStep = { step in
+            let parameters = trainer.model.parameters
+            if step == bad - 1 {
+                saved = CPUBackend().download(parameters)
+                CPUBackend().fill(parameters, with: .nan)
+            } else if step == bad {
+                let restored = CPUBackend().upload(saved, shape: [saved.count])
+                CPUBackend().copy(parameters, from: restored)
+            }
+            try after(step)
+        }
+    }
+
+    @Test func skipStepLeavesABadStepOutAndGoesOn() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = ResumeTests.config
+        config.onNonFinite = .skipStep
+        config.checkpointEvery = nil  // a save would meet the poisoned weights before they are put back
+        let trainer = try ResumeTests.trainer(config, output: directory.path)
+        Self.poison(step: 3, of: trainer)
+        let result = try trainer.run()
+        #expect(result.test.model.summary.values.allSatisfy(\.isFinite) && Self.allFinite(trainer.weights))
+        let epochs = try MetricsLog.read(from: directory.path + "/metrics.jsonl")
+        #expect(epochs.map(\.skippedSteps) == [1, 0])
+        #expect(epochs.allSatisfy { $0.trainLoss.isFinite })
+
+        // Without skipping, the same step stops the run.
+        var stopping = config
+        stopping.onNonFinite = .stop
+        let stopped = try ResumeTests.trainer(stopping, output: directory.path + "/stop")
+        Self.poison(step: 3, of: stopped)
+        guard case .diverged(let what, let step, _, _) = Self.error(of: stopped) else { return }
+        #expect(what == "the loss" && step == 3)
+    }
+
+    @Test func theSkippedStepsOfAnEpochSurviveAResume() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = ResumeTests.config
+        config.onNonFinite = .skipStep
+        config.checkpointEvery = 3
+        struct Crash: Error {}
+        let crashing = try ResumeTests.trainer(config, output: directory.path)
+        Self.poison(step: 2, of: crashing) { step in if step == 3 { throw Crash() } }
+        #expect(throws: Crash.self) { try crashing.run() }
+        #expect(try CheckpointStore(directory: directory.path).load(.last).state?.skippedStepsInEpoch == 1)
+        _ = try ResumeTests.resumed(from: directory.path).run()
+        #expect(try MetricsLog.read(from: directory.path + "/metrics.jsonl").map(\.skippedSteps) == [1, 0])
+    }
+
+    @Test func skipStepStopsARunWhoseEveryStepIsBad() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = Self.divergingConfig
+        config.onNonFinite = .skipStep
+        guard case .diverged(let what, _, let epoch, _) = Self.error(of: try ResumeTests.trainer(config, output: directory.path))
+        else { Issue.record("no divergence reported"); return }
+        #expect(what.contains("every step") && epoch == 2)
+    }
+
     // Weights that turn non-finite after the epoch's last loss was computed are caught before the best/ save.
     @Test func nonFiniteWeightsAreNeverSaved() throws {
         let directory = TemporaryDirectory()

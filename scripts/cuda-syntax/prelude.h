@@ -18,6 +18,8 @@ typedef unsigned long size_t;
 #include "__clang_cuda_libdevice_declares.h"
 #include "__clang_cuda_device_functions.h"
 #include "__clang_cuda_math.h"
+__device__ bool isfinite(float value);
+__device__ bool isfinite(double value);
 __device__ float __shfl_xor_sync(unsigned mask, float value, int laneMask, int width = 32);
 __device__ int __shfl_xor_sync(unsigned mask, int value, int laneMask, int width = 32);
 __device__ unsigned __shfl_xor_sync(unsigned mask, unsigned value, int laneMask, int width = 32);

@@ -170,6 +170,26 @@ public protocol Backend: AnyObject, Sendable {
     /// gradient times `step.gradientScale` updates the moments, bias correction uses
     /// `step.step`, and decoupled weight decay `step.weightDecay` applies to every element
     /// (a caller runs the op once per run of elements that agree on decay, with 0 where none applies).
+    /// A closed `gate` (float32 [1], see `clearGateIfNonFinite`) leaves everything untouched.
     func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
-               count: Int, step: AdamWStep)
+               count: Int, step: AdamWStep, gate: Tensor?)
+
+    // MARK: Step gate (skipping a step whose loss or gradients are not finite, without a read-back)
+    // A gate is a float32 [1] tensor, open while it holds exactly 1: filled with 1 before a step's
+    // checks, it stays open through averaging over data-parallel ranks only if every rank's was.
+
+    /// Sets `gate[0]` to 0 when any of the first `count` values (float32 or float64) is NaN or
+    /// infinite; leaves it otherwise.
+    func clearGateIfNonFinite(_ gate: Tensor, values: Tensor, count: Int)
+    /// `total[0] += stepValue[0]` when `gate` is open, else `skipped[0] += 1` (float64 but the gate).
+    func commitGated(_ stepValue: Tensor, gate: Tensor, total: Tensor, skipped: Tensor)
+}
+
+extension Backend {
+    /// `adamW` without a gate: the update always applies.
+    public func adamW(parameters: Tensor, gradients: Tensor, firstMoment: Tensor, secondMoment: Tensor,
+                      count: Int, step: AdamWStep) {
+        adamW(parameters: parameters, gradients: gradients, firstMoment: firstMoment, secondMoment: secondMoment,
+              count: count, step: step, gate: nil)
+    }
 }

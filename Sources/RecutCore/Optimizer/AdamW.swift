@@ -28,11 +28,12 @@ public final class AdamW {
         decayRuns = layout.decayRuns
     }
 
-    /// Applies one update to `parameters` from `gradients` (flat buffers of `layout`) and
-    /// returns the global gradient norm before clipping when clipping is on (nil otherwise,
-    /// since computing it waits for the device).
+    /// Applies one update to `parameters` from `gradients` (flat buffers of `layout`), unless
+    /// `gate` is closed (see `Backend.clearGateIfNonFinite`), and returns the global gradient
+    /// norm before clipping when clipping is on (nil otherwise, since computing it waits for
+    /// the device). A gated-off update still counts in `step`, as the learning-rate schedule does.
     @discardableResult
-    public func update(parameters: Tensor, gradients: Tensor) -> Double? {
+    public func update(parameters: Tensor, gradients: Tensor, gate: Tensor? = nil) -> Double? {
         precondition(parameters.count == layout.totalCount && gradients.count == layout.totalCount,
                      "AdamW expects flat buffers of \(layout.totalCount) elements")
         var gradientScale = 1.0
@@ -52,7 +53,7 @@ public final class AdamW {
                                      gradientScale: gradientScale)
             func slice(_ buffer: Tensor) -> Tensor { buffer.view(offset: run.range.lowerBound, shape: [run.range.count]) }
             backend.adamW(parameters: slice(parameters), gradients: slice(gradients), firstMoment: slice(firstMoment),
-                          secondMoment: slice(secondMoment), count: run.range.count, step: settings)
+                          secondMoment: slice(secondMoment), count: run.range.count, step: settings, gate: gate)
         }
         return norm
     }

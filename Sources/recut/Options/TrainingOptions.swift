@@ -43,6 +43,9 @@ struct TrainingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Mask the input items when ranking validation cases (default off).")
     var maskValidation: Bool?
     @Option(parsing: .unconditional, help: "Also checkpoint every N steps inside an epoch (default: at epoch ends only).") var checkpointEvery: Int?
+    @Option(name: .customLong("on-nonfinite"),
+            help: "A step whose loss or gradients are NaN or infinite: stop (name the step, keep the last good checkpoint) or skip-step (leave the weights as they were and go on; default stop).")
+    var onNonFinite: String?
 
     /// The settings given on the command line, keyed by setting name.
     var overrides: [String: String] {
@@ -59,6 +62,7 @@ struct TrainingOptions: ParsableArguments {
             ("batch", batch.map(String.init)), ("epochs", epochs.map(String.init)), ("patience", patience.map(String.init)),
             ("seed", seed.map(String.init)), ("device", device), ("precision", precision), ("output", output), ("eval-ks", evalKs),
             ("checkpoint-every", checkpointEvery.map(String.init)), ("mask-validation", maskValidation.map(String.init)),
+            ("on-nonfinite", onNonFinite),
         ]
         return Dictionary(uniqueKeysWithValues: values.compactMap { key, value in value.map { (key, $0) } })
     }
