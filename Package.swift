@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "CDecompress", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RecutData", dependencies: ["CDecompress"]),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
-        .target(name: "RecutCPU", dependencies: ["RecutCore"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CPortableGEMM"),
+        .target(name: "RecutCPU", dependencies: ["RecutCore", "CPortableGEMM"], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "RecutTrain",
             dependencies: [
@@ -46,7 +47,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
-        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData"]),
+        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CPortableGEMM"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]

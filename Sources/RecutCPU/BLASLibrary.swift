@@ -27,9 +27,10 @@ struct BLASLibrary: @unchecked Sendable {
     /// What multiplies matrices, for `recut --version` and the selftest.
     static var description: String {
         if let shared { return "BLAS \(shared.path)" }
+        let builtIn = "built-in matrix products (\(PortableGEMM.instructionSet))"
         return ProcessInfo.processInfo.environment["RECUT_BLAS"] == "none"
-            ? "built-in Swift matrix products (RECUT_BLAS=none)"
-            : "built-in Swift matrix products (no BLAS found; set RECUT_BLAS to a CBLAS library)"
+            ? "\(builtIn), RECUT_BLAS=none"
+            : "\(builtIn); no BLAS found (set RECUT_BLAS to a CBLAS library)"
     }
 
     /// Opens `choice` (nil: the usual names; "none": no library), pinned to one thread per call.

@@ -1,9 +1,20 @@
+import CPortableGEMM
 import Testing
 @testable import RecutCPU
 
-/// The built-in matrix product against a plain triple loop in float64: every transpose,
-/// shapes with partial tiles and several panels, alpha and beta (beta 0 must not read c).
-@Suite struct PortableGEMMTests {
+/// The built-in matrix product against a plain triple loop in float64: every instruction set
+/// the machine has, every transpose, shapes with partial tiles and several panels, alpha and
+/// beta (beta 0 must not read c).
+@Suite(.serialized) struct PortableGEMMTests {
+    /// Runs `body` with the products limited to each instruction set in turn (0 sse2, 1 avx2+fma, 2 avx512f).
+    private func forEachInstructionSet(_ body: (String) -> Void) {
+        defer { recut_gemm_limit_instruction_set(2) }
+        for level in Int32(0)...2 {
+            recut_gemm_limit_instruction_set(level)
+            body(PortableGEMM.instructionSet)
+        }
+    }
+
     private func expected(_ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                           a: [Double], lda: Int, b: [Double], ldb: Int, beta: Double, c: [Double], ldc: Int) -> [Double] {
         var result = c
@@ -19,8 +30,13 @@ import Testing
         return result
     }
 
-    @Test(arguments: [(3, 5, 7), (4, 8, 1), (70, 20, 300), (5, 530, 20), (9, 17, 513), (1, 1, 0), (300, 70, 100)])
+    @Test(arguments: [(3, 5, 7), (4, 8, 1), (70, 20, 300), (5, 530, 20), (9, 17, 513), (1, 1, 0), (300, 70, 100),
+                      (130, 2100, 9)])
     func matchesATripleLoop(shape: (Int, Int, Int)) {
+        forEachInstructionSet { instructionSet in matchesATripleLoop(shape: shape, instructionSet: instructionSet) }
+    }
+
+    private func matchesATripleLoop(shape: (Int, Int, Int), instructionSet: String) {
         let (m, n, k) = shape
         var generator = SplitMixForTests(seed: UInt64(m * 1000 + n * 10 + k))
         for transposeA in [false, true] {
@@ -43,7 +59,7 @@ import Testing
                     for i in 0..<m {
                         for j in 0..<n { worst = max(worst, abs(actual[i * ldc + j] - reference[i * ldc + j])) }
                     }
-                    #expect(worst <= 1e-12 * Double(max(k, 1)), "\(m)x\(n)x\(k) \(transposeA) \(transposeB) \(alpha) \(beta)")
+                    #expect(worst <= 1e-12 * Double(max(k, 1)), "\(instructionSet) \(m)x\(n)x\(k) \(transposeA) \(transposeB) \(alpha) \(beta)")
                     // Padding columns of c stay as they were.
                     for i in 0..<m { #expect(actual[i * ldc + n ..< i * ldc + ldc].elementsEqual(c[i * ldc + n ..< i * ldc + ldc]) { $0 == $1 || ($0.isNaN && $1.isNaN) }) }
                 }
@@ -52,6 +68,10 @@ import Testing
     }
 
     @Test func floatMatchesDouble() {
+        forEachInstructionSet { _ in floatMatchesDoubleOnce() }
+    }
+
+    private func floatMatchesDoubleOnce() {
         var generator = SplitMixForTests(seed: 9)
         let m = 37, n = 45, k = 300
         let a = (0..<(m * k)).map { _ in generator.unit() }, b = (0..<(k * n)).map { _ in generator.unit() }
