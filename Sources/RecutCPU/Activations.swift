@@ -57,9 +57,9 @@ private func geluForwardKernel<S: CPUScalar>(_ output: UnsafeMutablePointer<S>, 
                                              _ count: Int) {
     let inverseRootTwo = S(0.5.squareRoot())
     parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
-        for i in range {
-            let x = input[i]
-            output[i] = 0.5 * x * (1 + S.errorFunction(x * inverseRootTwo))
+        for i in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+            let x = input.vector(at: i, end: range.upperBound, padding: 0)
+            output.store(0.5 * x * (1 + S.errorFunctions(x * inverseRootTwo)), at: i, end: range.upperBound)
         }
     }
 }
@@ -71,11 +71,12 @@ private func geluBackwardKernel<S: CPUScalar>(_ inputGradient: UnsafeMutablePoin
     let inverseRootTwo = S(0.5.squareRoot())
     let inverseRootTwoPi = S(1 / (2 * Double.pi).squareRoot())
     parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
-        for i in range {
-            let x = input[i]
-            let cdf = 0.5 * (1 + S.errorFunction(x * inverseRootTwo))
-            let density = inverseRootTwoPi * S.exponential(-0.5 * x * x)
-            inputGradient[i] = outputGradient[i] * (cdf + x * density)
+        for i in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+            let x = input.vector(at: i, end: range.upperBound, padding: 0)
+            let cdf = 0.5 * (1 + S.errorFunctions(x * inverseRootTwo))
+            let density = inverseRootTwoPi * S.exponentials(-0.5 * x * x)
+            let gradient = outputGradient.vector(at: i, end: range.upperBound, padding: 0) * (cdf + x * density)
+            inputGradient.store(gradient, at: i, end: range.upperBound)
         }
     }
 }

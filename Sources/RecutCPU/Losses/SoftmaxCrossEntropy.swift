@@ -39,14 +39,26 @@ private func softmaxCrossEntropyKernel<S: CPUScalar>(
                 x.update(repeating: 0, count: columns)
                 continue
             }
-            var maximum = -S.infinity
-            for c in first..<columns { maximum = max(maximum, x[c]) }
-            var sum: S = 0
-            for c in first..<columns { sum += S.exponential(x[c] - maximum) }
-            let logSumExp = maximum + S.logarithm(sum)
-            losses[r] = logSumExp - x[target]
+            // Eight columns at a time; the padding past the row is -infinity, whose exponential is 0.
+            var maxima = SIMD8<S>(repeating: -.infinity)
+            for c in stride(from: first, to: columns, by: 8) {
+                maxima = pointwiseMax(maxima, x.vector(at: c, end: columns, padding: -.infinity))
+            }
+            let maximum = maxima.max(), targetLogit = x[target]
+            // x holds e^(x - max) after this pass, so that the gradient needs no second exponential.
+            var sums = SIMD8<S>()
+            for c in stride(from: first, to: columns, by: 8) {
+                let exponentials = S.exponentials(x.vector(at: c, end: columns, padding: -.infinity) - maximum)
+                sums += exponentials
+                x.store(exponentials, at: c, end: columns)
+            }
+            let sum = sums.sum()
+            losses[r] = maximum + S.logarithm(sum) - targetLogit
             x.update(repeating: 0, count: first)
-            for c in first..<columns { x[c] = scale * S.exponential(x[c] - logSumExp) }
+            let factor = scale / sum
+            for c in stride(from: first, to: columns, by: 8) {
+                x.store(x.vector(at: c, end: columns, padding: 0) * factor, at: c, end: columns)
+            }
             x[target] -= scale
         }
     }
