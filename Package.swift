@@ -22,8 +22,8 @@ let package = Package(
         .target(name: "CDecompress", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RecutData", dependencies: ["CDecompress"]),
         .target(name: "RecutCore", dependencies: ["RecutData"]),
-        .target(name: "CPortableGEMM"),
-        .target(name: "RecutCPU", dependencies: ["RecutCore", "CPortableGEMM"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CVectorKernels"),
+        .target(name: "RecutCPU", dependencies: ["RecutCore", "CVectorKernels"], linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "RecutTrain",
             dependencies: [
@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
-        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CPortableGEMM"]),
+        .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CVectorKernels"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]

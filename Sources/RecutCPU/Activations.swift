@@ -1,3 +1,4 @@
+import CVectorKernels
 import RecutCore
 
 extension CPUBackend {
@@ -5,7 +6,11 @@ extension CPUBackend {
         if widenedBFloat16([output, input], written: [0], { t in geluForward(t[0], input: t[1], count: count) }) != nil { return }
         precondition(output.count >= count && input.count >= count, "geluForward: tensors shorter than \(count)")
         dispatch(output.dtype) {
-            geluForwardKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count)
+            // Float32 runs the vector kernel in C (CVectorKernels); float64 is its reference.
+            let (outputPointer, inputPointer) = (output.pointer(as: Float.self), input.pointer(as: Float.self))
+            parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
+                recut_gelu_forward(outputPointer + range.lowerBound, inputPointer + range.lowerBound, range.count)
+            }
         } double: {
             geluForwardKernel(output.pointer(as: Double.self), input.pointer(as: Double.self), count)
         }
@@ -18,8 +23,12 @@ extension CPUBackend {
         precondition(inputGradient.count >= count && outputGradient.count >= count && input.count >= count,
                      "geluBackward: tensors shorter than \(count)")
         dispatch(inputGradient.dtype) {
-            geluBackwardKernel(inputGradient.pointer(as: Float.self), outputGradient.pointer(as: Float.self),
-                               input.pointer(as: Float.self), count)
+            let pointers = (inputGradient.pointer(as: Float.self), outputGradient.pointer(as: Float.self),
+                            input.pointer(as: Float.self))
+            parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
+                let start = range.lowerBound
+                recut_gelu_backward(pointers.0 + start, pointers.1 + start, pointers.2 + start, range.count)
+            }
         } double: {
             geluBackwardKernel(inputGradient.pointer(as: Double.self), outputGradient.pointer(as: Double.self),
                                input.pointer(as: Double.self), count)
@@ -53,30 +62,31 @@ extension CPUBackend {
 }
 
 /// Parallel layout for the kernels below: each chunk owns a contiguous range of elements.
+/// The float64 reference of the C kernel.
 private func geluForwardKernel<S: CPUScalar>(_ output: UnsafeMutablePointer<S>, _ input: UnsafeMutablePointer<S>,
                                              _ count: Int) {
     let inverseRootTwo = S(0.5.squareRoot())
     parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
-        for i in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
-            let x = input.vector(at: i, end: range.upperBound, padding: 0)
-            output.store(0.5 * x * (1 + S.errorFunctions(x * inverseRootTwo)), at: i, end: range.upperBound)
+        for i in range {
+            let x = input[i]
+            output[i] = 0.5 * x * (1 + S.errorFunction(x * inverseRootTwo))
         }
     }
 }
 
-/// GELU'(x) = Phi(x) + x * phi(x), with Phi the normal CDF and phi its density.
+/// GELU'(x) = Phi(x) + x * phi(x), with Phi the normal CDF and phi its density (the float64
+/// reference of the C kernel).
 private func geluBackwardKernel<S: CPUScalar>(_ inputGradient: UnsafeMutablePointer<S>,
                                               _ outputGradient: UnsafeMutablePointer<S>,
                                               _ input: UnsafeMutablePointer<S>, _ count: Int) {
     let inverseRootTwo = S(0.5.squareRoot())
     let inverseRootTwoPi = S(1 / (2 * Double.pi).squareRoot())
     parallelChunks(count: count, minimumChunk: elementwiseChunk / 4) { _, range in
-        for i in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
-            let x = input.vector(at: i, end: range.upperBound, padding: 0)
-            let cdf = 0.5 * (1 + S.errorFunctions(x * inverseRootTwo))
-            let density = inverseRootTwoPi * S.exponentials(-0.5 * x * x)
-            let gradient = outputGradient.vector(at: i, end: range.upperBound, padding: 0) * (cdf + x * density)
-            inputGradient.store(gradient, at: i, end: range.upperBound)
+        for i in range {
+            let x = input[i]
+            let cdf = 0.5 * (1 + S.errorFunction(x * inverseRootTwo))
+            let density = inverseRootTwoPi * S.exponential(-0.5 * x * x)
+            inputGradient[i] = outputGradient[i] * (cdf + x * density)
         }
     }
 }

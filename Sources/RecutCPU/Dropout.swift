@@ -1,3 +1,4 @@
+import CVectorKernels
 import RecutCore
 
 extension CPUBackend {
@@ -7,7 +8,7 @@ extension CPUBackend {
         }) != nil { return }
         precondition(output.count >= count && input.count >= count, "dropoutForward: tensors shorter than \(count)")
         dispatch(output.dtype) {
-            dropoutKernel(output.pointer(as: Float.self), input.pointer(as: Float.self), count, probability, seed)
+            vectorDropout(output.pointer(as: Float.self), input.pointer(as: Float.self), count, probability, seed)
         } double: {
             dropoutKernel(output.pointer(as: Double.self), input.pointer(as: Double.self), count, probability, seed)
         }
@@ -21,7 +22,7 @@ extension CPUBackend {
         precondition(inputGradient.count >= count && outputGradient.count >= count,
                      "dropoutBackward: tensors shorter than \(count)")
         dispatch(inputGradient.dtype) {
-            dropoutKernel(inputGradient.pointer(as: Float.self), outputGradient.pointer(as: Float.self),
+            vectorDropout(inputGradient.pointer(as: Float.self), outputGradient.pointer(as: Float.self),
                           count, probability, seed)
         } double: {
             dropoutKernel(inputGradient.pointer(as: Double.self), outputGradient.pointer(as: Double.self),
@@ -30,8 +31,20 @@ extension CPUBackend {
     }
 }
 
-/// Forward and backward are the same masking and scaling, the mask recomputed from the seed.
+/// Float32 dropout by the vector kernel in C (CVectorKernels), which draws `DropoutMask`'s mask.
 /// Parallel layout: each chunk owns a contiguous range of elements.
+private func vectorDropout(_ output: UnsafeMutablePointer<Float>, _ input: UnsafeMutablePointer<Float>,
+                           _ count: Int, _ probability: Double, _ seed: UInt64) {
+    precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")
+    let keepScale = Float(1 / (1 - probability)), threshold = DropoutMask.threshold(probability: probability)
+    parallelChunks(count: count, minimumChunk: elementwiseChunk / 2) { _, range in
+        recut_dropout(output + range.lowerBound, input + range.lowerBound, range.lowerBound, range.count, seed,
+                      threshold, keepScale)
+    }
+}
+
+/// Forward and backward are the same masking and scaling, the mask recomputed from the seed
+/// (the float64 reference of `vectorDropout`). Parallel layout: each chunk owns a contiguous range of elements.
 private func dropoutKernel<S: CPUScalar>(_ output: UnsafeMutablePointer<S>, _ input: UnsafeMutablePointer<S>,
                                          _ count: Int, _ probability: Double, _ seed: UInt64) {
     precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")

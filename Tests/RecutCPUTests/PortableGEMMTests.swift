@@ -1,4 +1,4 @@
-import CPortableGEMM
+import CVectorKernels
 import Testing
 @testable import RecutCPU
 
@@ -8,9 +8,9 @@ import Testing
 @Suite(.serialized) struct PortableGEMMTests {
     /// Runs `body` with the products limited to each instruction set in turn (0 sse2, 1 avx2+fma, 2 avx512f).
     private func forEachInstructionSet(_ body: (String) -> Void) {
-        defer { recut_gemm_limit_instruction_set(2) }
+        defer { recut_limit_instruction_set(2) }
         for level in Int32(0)...2 {
-            recut_gemm_limit_instruction_set(level)
+            recut_limit_instruction_set(level)
             body(PortableGEMM.instructionSet)
         }
     }

@@ -1,3 +1,4 @@
+import CVectorKernels
 import RecutCore
 
 extension CPUBackend {
@@ -14,8 +15,15 @@ extension CPUBackend {
         let targetPointer = targets.pointer(as: Int32.self)
         let shape = (rows: rows, columns: columns, firstColumn: firstColumn)
         dispatch(logits.dtype) {
-            softmaxCrossEntropyKernel(losses.pointer(as: Float.self), logits.pointer(as: Float.self), targetPointer,
-                                      shape, Float(gradientScale))
+            // Float32 runs the vector kernel in C (CVectorKernels); float64 is its reference.
+            let (lossPointer, logitPointer) = (losses.pointer(as: Float.self), logits.pointer(as: Float.self))
+            for r in 0..<rows where targetPointer[r] >= columns {
+                preconditionFailure("target \(targetPointer[r]) outside \(columns) columns in row \(r)")
+            }
+            parallelChunks(count: rows, minimumChunk: rowChunk(columns: columns)) { _, range in
+                recut_softmax_cross_entropy(lossPointer, logitPointer, targetPointer, range.lowerBound, range.upperBound,
+                                            columns, firstColumn, Float(gradientScale))
+            }
         } double: {
             softmaxCrossEntropyKernel(losses.pointer(as: Double.self), logits.pointer(as: Double.self), targetPointer,
                                       shape, gradientScale)
@@ -23,13 +31,16 @@ extension CPUBackend {
     }
 }
 
-/// Parallel layout: each chunk owns a range of rows (their loss and their logits).
+/// Rows per chunk of the parallel layout, for rows of `columns` logits.
+private func rowChunk(columns: Int) -> Int { max(1, elementwiseChunk / max(columns, 1) / 4) }
+
+/// The float64 reference. Parallel layout: each chunk owns a range of rows (their loss and their logits).
 private func softmaxCrossEntropyKernel<S: CPUScalar>(
     _ losses: UnsafeMutablePointer<S>, _ logits: UnsafeMutablePointer<S>, _ targets: UnsafeMutablePointer<Int32>,
     _ shape: (rows: Int, columns: Int, firstColumn: Int), _ scale: S
 ) {
     let columns = shape.columns, first = shape.firstColumn
-    parallelChunks(count: shape.rows, minimumChunk: max(1, elementwiseChunk / max(columns, 1) / 4)) { _, range in
+    parallelChunks(count: shape.rows, minimumChunk: rowChunk(columns: columns)) { _, range in
         for r in range {
             let x = logits + r * columns
             let target = Int(targets[r])
@@ -39,26 +50,14 @@ private func softmaxCrossEntropyKernel<S: CPUScalar>(
                 x.update(repeating: 0, count: columns)
                 continue
             }
-            // Eight columns at a time; the padding past the row is -infinity, whose exponential is 0.
-            var maxima = SIMD8<S>(repeating: -.infinity)
-            for c in stride(from: first, to: columns, by: 8) {
-                maxima = pointwiseMax(maxima, x.vector(at: c, end: columns, padding: -.infinity))
-            }
-            let maximum = maxima.max(), targetLogit = x[target]
-            // x holds e^(x - max) after this pass, so that the gradient needs no second exponential.
-            var sums = SIMD8<S>()
-            for c in stride(from: first, to: columns, by: 8) {
-                let exponentials = S.exponentials(x.vector(at: c, end: columns, padding: -.infinity) - maximum)
-                sums += exponentials
-                x.store(exponentials, at: c, end: columns)
-            }
-            let sum = sums.sum()
-            losses[r] = maximum + S.logarithm(sum) - targetLogit
+            var maximum = -S.infinity
+            for c in first..<columns { maximum = max(maximum, x[c]) }
+            var sum: S = 0
+            for c in first..<columns { sum += S.exponential(x[c] - maximum) }
+            let logSumExp = maximum + S.logarithm(sum)
+            losses[r] = logSumExp - x[target]
             x.update(repeating: 0, count: first)
-            let factor = scale / sum
-            for c in stride(from: first, to: columns, by: 8) {
-                x.store(x.vector(at: c, end: columns, padding: 0) * factor, at: c, end: columns)
-            }
+            for c in first..<columns { x[c] = scale * S.exponential(x[c] - logSumExp) }
             x[target] -= scale
         }
     }

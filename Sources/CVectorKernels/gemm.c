@@ -1,5 +1,5 @@
-#include "portable_gemm.h"
-#include <cpuid.h>
+#include "instruction_set.h"
+#include "vector_kernels.h"
 #include <stdlib.h>
 
 // Panel sizes: a KC x NC panel of b stays in the L3 cache, an MC x KC panel of a in L2, and a
@@ -7,7 +7,7 @@
 enum { KC = 256, MC = 120, NC = 2048 };
 
 // Each instruction set's kernels, compiled for it alone; which one runs is decided at run time.
-#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+RECUT_BEGIN_AVX512
 #define T float
 #define LANES 16
 #define MR 8
@@ -24,9 +24,9 @@ enum { KC = 256, MC = 120, NC = 2048 };
 #undef LANES
 #undef MR
 #undef NAME
-#pragma clang attribute pop
+RECUT_END_TARGET
 
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+RECUT_BEGIN_AVX2
 #define T float
 #define LANES 8
 #define MR 6
@@ -43,7 +43,7 @@ enum { KC = 256, MC = 120, NC = 2048 };
 #undef LANES
 #undef MR
 #undef NAME
-#pragma clang attribute pop
+RECUT_END_TARGET
 
 #define T float
 #define LANES 4
@@ -61,41 +61,6 @@ enum { KC = 256, MC = 120, NC = 2048 };
 #undef LANES
 #undef MR
 #undef NAME
-
-enum InstructionSet { SSE2, AVX2_FMA, AVX512F };
-
-// CPUID says what the processor has; XGETBV says whether the system saves the wider registers.
-static enum InstructionSet detect(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return SSE2;
-    int has_fma = (ecx >> 12) & 1, has_osxsave = (ecx >> 27) & 1, has_avx = (ecx >> 28) & 1;
-    if (!has_osxsave || !has_avx) return SSE2;
-    unsigned xcr0_low, xcr0_high;
-    __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-    if ((xcr0_low & 0x6) != 0x6) return SSE2;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return SSE2;
-    int has_avx2 = (ebx >> 5) & 1, has_avx512f = (ebx >> 16) & 1;
-    if (has_avx512f && (xcr0_low & 0xE0) == 0xE0) return AVX512F;
-    return has_avx2 && has_fma ? AVX2_FMA : SSE2;
-}
-
-static int limit = AVX512F;
-
-void recut_gemm_limit_instruction_set(int level) { limit = level; }
-
-static enum InstructionSet instruction_set(void) {
-    static int detected = -1;
-    if (detected < 0) detected = detect();  // a race only computes the same value twice
-    return (enum InstructionSet)(detected < limit ? detected : limit);
-}
-
-const char *recut_gemm_instruction_set(void) {
-    switch (instruction_set()) {
-    case AVX512F: return "avx512f";
-    case AVX2_FMA: return "avx2+fma";
-    default: return "sse2";
-    }
-}
 
 // Each thread keeps its packing buffer between calls (products come by the thousand per step).
 static _Thread_local void *packing_buffer;
@@ -124,11 +89,11 @@ static long smaller(long a, long b) { return a < b ? a : b; }
                 for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];               \
             return;                                                                                                 \
         }                                                                                                           \
-        /* The widest strips are 32 columns and the tallest 8 rows, whatever the set. */                           \
+        /* Strips are 4 to 32 columns wide (NR divides 32) and 4, 6 or 8 rows tall (MR divides 24). */            \
         long depth = smaller(KC, k);                                                                                \
-        long b_count = depth * rounded_up(smaller(NC, n), 32), a_count = rounded_up(smaller(MC, m), 8) * depth;    \
+        long b_count = depth * rounded_up(smaller(NC, n), 32), a_count = rounded_up(smaller(MC, m), 24) * depth;   \
         T *packed_b = packing((size_t)(b_count + a_count) * sizeof(T)), *packed_a = packed_b + b_count;            \
-        switch (instruction_set()) {                                                                                \
+        switch (recut_instruction_set()) {                                                                                \
         case AVX512F:                                                                                               \
             gemm_##prefix##_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,         \
                                    packed_a, packed_b);                                                             \
