@@ -32,7 +32,7 @@ public struct RecommendationServer: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         router.post("recommend") { request, _ in try await recommend(request) }
         router.get("health") { _, _ in
-            try Self.json(["status": "ok", "generation": "\(holder.current.generation)"])
+            try Self.json(Health(status: "ok", generation: holder.current.generation))
         }
         router.get("model") { _, _ in try Self.json(holder.current.info) }
         router.post("admin/reload") { request, _ in try await reload(request) }
@@ -74,7 +74,7 @@ public struct RecommendationServer: Sendable {
             }
         }
         let loaded = try await holder.reload(from: folder)
-        return try Self.json(["checkpoint": loaded.info.checkpoint, "generation": "\(loaded.generation)"])
+        return try Self.json(Reloaded(checkpoint: loaded.info.checkpoint, generation: loaded.generation))
     }
 
     private func body(of request: Request) async throws(ServeError) -> Data {
@@ -92,6 +92,18 @@ public struct RecommendationServer: Sendable {
         buffer.writeBytes(try encoder.encode(value))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
+}
+
+/// The `GET /health` answer.
+private struct Health: Encodable {
+    var status: String
+    var generation: Int
+}
+
+/// The `POST /admin/reload` answer: the folder now serving and its generation.
+private struct Reloaded: Encodable {
+    var checkpoint: String
+    var generation: Int
 }
 
 /// Turns every error a route throws into `{"error": "..."}` with its status: `ServeError`s as

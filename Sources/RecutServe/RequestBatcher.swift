@@ -102,11 +102,13 @@ public final class RequestBatcher: @unchecked Sendable {
             pending = rest
             condition.unlock()
             let lists = model.recommend(batch.map(\.query), count: batch.map(\.count).max()!)
-            for (request, list) in zip(batch, lists) { request.continuation.resume(returning: Array(list.prefix(request.count))) }
             condition.lock()
             passes += 1
             answered += batch.count
             largestBatch = max(largestBatch, batch.count)
+            condition.unlock()
+            for (request, list) in zip(batch, lists) { request.continuation.resume(returning: Array(list.prefix(request.count))) }
+            condition.lock()
         }
         condition.unlock()
     }

@@ -14,7 +14,7 @@ import Testing
         let client = LoopbackClient(port: try await box.wait())
 
         let health = try await client.send("GET", "/health")
-        #expect(health.status == 200 && health.json["status"] as? String == "ok")
+        #expect(health.status == 200 && health.json["status"] as? String == "ok" && health.json["generation"] as? Int == 1)
         let info = try await client.send("GET", "/model")
         #expect(info.status == 200 && info.json["catalog_size"] as? Int == TinyModel.dataset.itemCount)
         #expect((info.json["data"] as? [String: Any])?["fingerprint"] as? String == TinyModel.dataset.fingerprint)
@@ -47,7 +47,7 @@ import Testing
         }
 
         let reload = try await client.send("POST", "/admin/reload")
-        #expect(reload.status == 200 && reload.json["generation"] as? String == "2")
+        #expect(reload.status == 200 && reload.json["generation"] as? Int == 2)
         let after = try await client.send("POST", "/recommend", body: itemsBody)
         #expect(after.status == 200 && after.json["generation"] as? Int == 2)
         #expect(sameAnswer(LoopbackClient.items(after.json), LoopbackClient.items(byItems.json)))
