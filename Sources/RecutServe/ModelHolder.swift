@@ -24,11 +24,10 @@ public final class ModelHolder: @unchecked Sendable {
         self.log = log
     }
 
-    /// Reads `folder`, builds its model on the batcher's thread and returns the first model of a server.
-    public static func load(_ folder: String, backend: any Backend, batcher: RequestBatcher,
-                            log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ServedModel {
-        let source = try ServedModel.Source.read(folder, log: log)
-        return try await batcher.perform {
+    /// Builds the model of `source` on the batcher's thread: the first model of a server (generation 1).
+    public static func load(_ source: ServedModel.Source, backend: any Backend,
+                            batcher: RequestBatcher) async throws -> ServedModel {
+        try await batcher.perform {
             try ServedModel(source: source, backend: backend, maximumBatch: batcher.maximumBatch, generation: 1)
         }
     }

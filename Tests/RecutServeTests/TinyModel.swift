@@ -39,7 +39,7 @@ enum TinyModel {
     static func serve(maximumBatch: Int = 8, window: Double = 0) async throws -> ModelHolder {
         let backend = CPUBackend()
         let batcher = RequestBatcher(maximumBatch: maximumBatch, window: window)
-        let model = try await ModelHolder.load(folder, backend: backend, batcher: batcher)
+        let model = try await ModelHolder.load(try ServedModel.Source.read(folder), backend: backend, batcher: batcher)
         return ModelHolder(model: model, backend: backend, batcher: batcher)
     }
 

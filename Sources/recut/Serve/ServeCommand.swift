@@ -49,10 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         let source = try ServedModel.Source.read(folder, log: log)
         let backend = try RunSetup.backend(for: device ?? source.checkpoint.config.device)
         let batcher = RequestBatcher(maximumBatch: maxBatch, window: batchWindowMs / 1000)
-        let maxBatch = maxBatch
-        let model = try await batcher.perform {
-            try ServedModel(source: source, backend: backend, maximumBatch: maxBatch, generation: 1)
-        }
+        let model = try await ModelHolder.load(source, backend: backend, batcher: batcher)
         let holder = ModelHolder(model: model, backend: backend, batcher: batcher, log: { log($0) })
         signal(SIGHUP, SIG_IGN)
         let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
