@@ -11,12 +11,15 @@ let package = Package(
         .library(name: "RecutCPU", targets: ["RecutCPU"]),
         .library(name: "RecutTrain", targets: ["RecutTrain"]),
         .library(name: "RecutCUDA", targets: ["RecutCUDA"]),
+        .library(name: "RecutServe", targets: ["RecutServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The HTTP server of `recut serve`; its optional traits (swift-configuration, full Foundation) are left off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(name: "CDecompress", linkerSettings: [.linkedLibrary("dl")]),
@@ -34,10 +37,16 @@ let package = Package(
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RecutCUDA", dependencies: ["RecutCore", "CCUDA"],
                 resources: [.embedInCode("Kernels")]),
+        .target(
+            name: "RecutServe",
+            dependencies: [
+                "RecutCore", "RecutData", "RecutTrain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain", "RecutServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -49,6 +58,7 @@ let package = Package(
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CVectorKernels"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
+        .testTarget(name: "RecutServeTests", dependencies: ["RecutServe", "RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )

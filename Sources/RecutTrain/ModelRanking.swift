@@ -117,9 +117,24 @@ public struct ModelRanking {
         return (unmaskedMetrics, maskedMetrics)
     }
 
+    /// One sequence to recommend after: its items (ids, oldest first) and further items never to recommend.
+    public struct Query: Sendable, Equatable {
+        /// The input sequence, oldest first; the model reads its last L items.
+        public var items: [Int32]
+        /// Items left out of the recommendations besides the input items.
+        public var excluded: [Int32]
+
+        /// A query for the items after `items`, never listing `items` or `excluded`.
+        public init(items: [Int32], excluded: [Int32] = []) {
+            self.items = items
+            self.excluded = excluded
+        }
+    }
+
     /// The `count` best items for one input sequence (item ids, oldest first), best first,
     /// excluding padding and the input items.
     public func recommend(after items: [Int32], count: Int) -> [(item: Int32, score: Float)] {
+        guard count > CatalogRanking.maximumTopCount else { return recommend([Query(items: items)], count: count)[0] }
         let length = model.configuration.maxLength
         let window = items.suffix(length)
         let row = [Int32](repeating: 0, count: length - window.count) + window
@@ -129,5 +144,57 @@ public struct ModelRanking {
         let ranked = scores.indices.filter { scores[$0] > -.infinity }
             .sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
         return ranked.prefix(count).map { (Int32($0), scores[$0]) }
+    }
+
+    /// The `count` best items after each query, best first (ties to the lower id), never padding, a
+    /// query's input items or its excluded items; fewer when the catalog runs out.
+    ///
+    /// All queries (at most `model.maximumBatch`) go through one forward and one `rankCatalog`
+    /// pass on the device, so a server answers concurrent requests together. Only the top lists
+    /// and the queries' hidden states come back; each listed item's score is its hidden state
+    /// times its row of the item table, summed in order on the host.
+    public func recommend(_ queries: [Query], count: Int) -> [[(item: Int32, score: Float)]] {
+        let rows = queries.count
+        let length = model.configuration.maxLength, dimension = model.configuration.dimension
+        precondition(rows >= 1 && rows <= model.maximumBatch, "recommend takes 1...\(model.maximumBatch) queries (got \(rows))")
+        precondition(count >= 1 && count <= CatalogRanking.maximumTopCount,
+                     "recommend lists 1...\(CatalogRanking.maximumTopCount) items (got \(count))")
+        var inputs = [Int32](repeating: 0, count: rows * length)
+        for (row, query) in queries.enumerated() {
+            let window = query.items.suffix(length)
+            inputs.replaceSubrange((row + 1) * length - window.count..<(row + 1) * length, with: window)
+        }
+        backend.write(inputs, into: ids)
+        let states = model.lastHiddenStates(ids: ids, batch: rows, length: length)
+        // No case has a target: row 0 (padding) stands in, and only the masked top lists are read.
+        backend.write([Int32](repeating: 0, count: rows), into: targets)
+        let maskWidth = queries.map { $0.items.count + $0.excluded.count }.max()!
+        var maskIDs = [Int32](repeating: 0, count: rows * maskWidth)
+        for (row, query) in queries.enumerated() {
+            maskIDs.replaceSubrange(row * maskWidth..<row * maskWidth + query.items.count, with: query.items)
+            maskIDs.replaceSubrange(row * maskWidth + query.items.count..<row * maskWidth + query.items.count + query.excluded.count,
+                                    with: query.excluded)
+        }
+        let maskedItems = maskWidth > 0 ? backend.upload(maskIDs, shape: [maskIDs.count]) : nil
+        backend.rankCatalog(unmasked: nil, masked: maskedOutput, hidden: states, table: model.itemEmbedding, targets: targets,
+                            maskedItems: maskedItems, users: rows, catalogSize: model.configuration.catalogSize,
+                            dimension: dimension, maskWidth: maskWidth, topCount: count)
+        let topItems: [Int32] = backend.download(maskedOutput.topItems.view(offset: 0, shape: [rows * count]))
+        let hiddenStates: [Float] = backend.download(states)
+        let listed = backend.makeTensor(shape: [rows * count, dimension], dtype: model.itemEmbedding.dtype)
+        backend.embeddingForward(listed, ids: maskedOutput.topItems, table: model.itemEmbedding, count: rows * count,
+                                 dimension: dimension)
+        let rowsOfItems: [Float] = backend.download(listed)
+        return (0..<rows).map { row in
+            (0..<count).compactMap { slot -> (item: Int32, score: Float)? in
+                let item = topItems[row * count + slot]
+                guard item != 0 else { return nil }
+                var score: Float = 0
+                for column in 0..<dimension {
+                    score += hiddenStates[row * dimension + column] * rowsOfItems[(row * count + slot) * dimension + column]
+                }
+                return (item, score)
+            }
+        }
     }
 }

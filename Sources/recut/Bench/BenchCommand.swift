@@ -5,5 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Recut's speed and memory.",
-        subcommands: [DataBenchCommand.self, StepBenchCommand.self, LossBenchCommand.self, RankBenchCommand.self])
+        subcommands: [DataBenchCommand.self, StepBenchCommand.self, LossBenchCommand.self, RankBenchCommand.self,
+                      ServeBenchCommand.self])
 }

@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     var allowDataChange = false
 
     func run() throws {
-        let folder = CheckpointArgument.folder(checkpoint)
+        let folder = CheckpointPath.folder(checkpoint)
         let saved = try CheckpointStore.load(from: folder)
         var config = saved.config
         if let device { config.device = device }

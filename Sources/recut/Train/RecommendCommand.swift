@@ -33,7 +33,7 @@ struct RecommendCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = CheckpointArgument.folder(checkpoint)
+        let folder = CheckpointPath.folder(checkpoint)
         let saved = try CheckpointStore.load(from: folder)
         let itemIDs = Dictionary(saved.items.enumerated().dropFirst().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
         var history: [Int32]
