@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RecutCPU", targets: ["RecutCPU"]),
         .library(name: "RecutTrain", targets: ["RecutTrain"]),
         .library(name: "RecutCUDA", targets: ["RecutCUDA"]),
+        .library(name: "RecutReport", targets: ["RecutReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,13 +31,14 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(name: "RecutReport"),
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RecutCUDA", dependencies: ["RecutCore", "CCUDA"],
                 resources: [.embedInCode("Kernels")]),
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain", "RecutReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
+        .testTarget(name: "RecutReportTests", dependencies: ["RecutReport", "RecutData"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )

@@ -32,6 +32,16 @@ public enum DatasetLoader {
         }
     }
 
+    /// The raw log of `config` in file order (before preprocessing), for checks that need the
+    /// order of the rows: the file read again, or the synthetic generator's log.
+    public static func fileOrder(_ config: TrainingConfig) throws -> InteractionLog {
+        guard let file = config.data else { return SyntheticGenerator.generate(config.syntheticConfig) }
+        let readOptions = ReadOptions(
+            format: config.format, columns: try config.columns.map(ColumnSelection.init(parsing:)),
+            skipBadRows: config.skipBadRows)
+        return try InteractionReader.read(path: file, options: readOptions).log
+    }
+
     public static func load(_ config: TrainingConfig, log: (String) -> Void = { _ in }) throws -> LoadedDataset {
         let preprocessOptions = config.preprocessOptions
         try preprocessOptions.validate()

@@ -1,3 +1,4 @@
+import Foundation
 import RecutData
 
 /// The split's keys: `split` names the strategy, one size key sizes it (`cut-time` or
@@ -117,5 +118,54 @@ extension TrainingConfig {
         let keys = [CodingKeys.split] + name.parameterKeys
             + others.filter { object[$0.rawValue] != nil && !name.parameterKeys.contains($0) }
         return keys.map { "\($0.rawValue) = \(object[$0.rawValue].map { "\($0)" } ?? "none")" }.joined(separator: ", ")
+    }
+}
+
+extension TrainingConfig {
+    /// The split settings in the syntax of `recut data audit --compare`: the split's name, then
+    /// `:key=value` for its size key and each rule that differs from the default.
+    public var splitDescription: String {
+        var parts = [SplitName(split).rawValue]
+        switch split {
+        case .leaveOneOut: break
+        case .temporal(.time(let time)): parts.append("cut-time=\(time)")
+        case .temporal(.quantile(let quantile)): parts.append("cut-quantile=\(quantile)")
+        case .lastEvents(let count): parts.append("test-events=\(count)")
+        case .userRatio(let ratio): parts.append("test-ratio=\(ratio)")
+        case .coldUsers(let share): parts.append("cold-user-share=\(share)")
+        }
+        let rules = splitRules
+        if rules.target != .first { parts.append("split-target=\(rules.target.rawValue)") }
+        if rules.validation != .same { parts.append("split-validation=\(rules.validation.rawValue)") }
+        if rules.coldItemTargets != .keep { parts.append("cold-item-targets=\(rules.coldItemTargets.rawValue)") }
+        if rules.dropRepeatTargets { parts.append("drop-repeat-targets=true") }
+        if rules.minimumInputLength != 1 { parts.append("min-input-length=\(rules.minimumInputLength)") }
+        if Self.seedApplies(split: split, target: rules.target) && rules.seed != 0 { parts.append("split-seed=\(rules.seed)") }
+        return parts.joined(separator: ":")
+    }
+
+    /// This configuration with the split of `description` (`name[:key=value...]`, as
+    /// `splitDescription` writes it) in place of its own; `source` names it in errors.
+    public func replacingSplit(with description: String, source: String) throws(TrainError) -> TrainingConfig {
+        let parts = description.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let name = parts.first, !name.isEmpty else {
+            throw .invalidSetting(key: CodingKeys.split.rawValue, value: description, source: source,
+                                  reason: "expected NAME[:key=value...], e.g. temporal:cut-quantile=0.9:split-target=all")
+        }
+        var overrides = [CodingKeys.split.rawValue: name]
+        let splitKeys: Set<CodingKeys> = Set(SplitName.allParameterKeys + [.splitTarget, .splitValidation, .coldItemTargets,
+                                                                            .dropRepeatTargets, .minimumInputLength, .splitSeed])
+        for part in parts.dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, let key = CodingKeys(rawValue: pair[0]), splitKeys.contains(key) else {
+                throw .invalidSetting(key: CodingKeys.split.rawValue, value: description, source: source,
+                                      reason: "\"\(part)\" is not key=value with a split key (\(splitKeys.map(\.rawValue).sorted().joined(separator: ", ")))")
+            }
+            overrides[key.rawValue] = pair[1]
+        }
+        var base = self
+        base.split = .leaveOneOut
+        base.splitRules = SplitRules()
+        return try base.applying(overrides: overrides, source: source)
     }
 }

@@ -76,4 +76,17 @@ import RecutData
         let first = try file.applying(overrides: ["split-target": "first"])
         #expect(first.splitRules.target == .first && first.splitRules.seed == 0)
     }
+
+    @Test func compareSyntaxRoundTripsTheSplitSettings() throws {
+        #expect(TrainingConfig().splitDescription == "leave-one-out")
+        let base = try TrainingConfig().applying(overrides: ["min-rating": "4"])
+        for text in ["leave-one-out", "temporal:cut-quantile=0.9:split-target=all", "last-n:test-events=2:drop-repeat-targets=true",
+                     "cold-users:cold-user-share=0.1:split-seed=3", "user-ratio:test-ratio=0.2:split-validation=leave-one-out"] {
+            let config = try base.replacingSplit(with: text, source: "--compare")
+            #expect(config.splitDescription == text)
+            #expect(config.minimumRating == 4)
+        }
+        #expect(throws: TrainError.self) { try base.replacingSplit(with: "temporal:lr=1", source: "--compare") }
+        #expect(throws: TrainError.self) { try base.replacingSplit(with: "sideways", source: "--compare") }
+    }
 }

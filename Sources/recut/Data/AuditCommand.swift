@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import RecutData
+import RecutReport
+import RecutTrain
+
+/// `recut data audit`: how trustworthy an evaluation on this data and these splits is.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Core, temporal, repeat and timestamp statistics, and the validity of splits side by side.",
+        discussion: """
+            The split of the split flags is audited first, then each --compare split. A split is \
+            written NAME[:key=value...] with the split keys of the config file, e.g. \
+            temporal:cut-quantile=0.9:split-target=all.
+            """)
+
+    @OptionGroup var source: DataSourceOptions
+    @OptionGroup var splitting: SplitOptions
+
+    @Option(help: "More splits to audit beside it, separated by commas (NAME[:key=value...]).")
+    var compare: String?
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    @Option(help: "Write an HTML report with charts to this file.")
+    var report: String?
+
+    func run() throws {
+        let base = try source.dataConfig().applying(overrides: splitting.overrides)
+        var configs = [base]
+        for description in (compare ?? "").split(separator: ",") where !description.isEmpty {
+            configs.append(try base.replacingSplit(with: String(description), source: "--compare \(description)"))
+        }
+        let loaded = try DatasetLoader.load(base, log: log)
+        let splits = try configs.map { config in
+            (name: config.splitDescription,
+             split: try RecutData.split(loaded.dataset, strategy: config.split, rules: config.splitRules))
+        }
+        let audit = DataAudit(dataset: loaded.dataset, splits: splits, fileOrder: try DatasetLoader.fileOrder(base))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let document = try encoder.encode(audit)
+        if let report {
+            let page = try AuditReport.html(json: document, title: "Recut data audit: \(loaded.source)")
+            try AtomicFile.write(Data(page.utf8), to: report)
+            log("wrote \(report)")
+        }
+        if json {
+            print(String(decoding: document, as: UTF8.self))
+        } else {
+            print("source: \(loaded.source)")
+            print(try AuditReport.text(json: document))
+        }
+    }
+}
