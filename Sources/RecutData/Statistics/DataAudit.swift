@@ -13,6 +13,8 @@ public struct DataAudit: Sendable, Codable, Equatable {
     public var anomalies: TimestampAnomalies
     /// One entry per split audited, in the order given.
     public var splits: [SplitAudit]
+    /// The shuffled-order check of `recut data audit --sequentiality`; nil when not run.
+    public var sequentiality: SequentialityResult?
 
     /// The audit of `dataset` and its `splits` (named); `fileOrder` is the log as read, in file
     /// order, for the out-of-order count (nil leaves it out); `now` is for implausible future times.

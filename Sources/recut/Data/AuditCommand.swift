@@ -27,8 +27,25 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Write an HTML report with charts to this file.")
     var report: String?
 
+    @Flag(help: ArgumentHelp(
+        "Train SASRec on the first split as is and with each user's training order shuffled; report both test NDCG@10.",
+        discussion: "Training flags apply to both runs; epochs default to \(SequentialityCheck.defaultEpochs), patience to \(SequentialityCheck.defaultPatience)."))
+    var sequentiality = false
+
+    @OptionGroup(title: "Training (with --sequentiality)")
+    var training: TrainingOptions
+
+    func validate() throws {
+        if !sequentiality, let name = training.overrides.keys.sorted().first {
+            throw ValidationError("--\(name) sets the training of --sequentiality; give --sequentiality or drop it")
+        }
+        if training.output != nil || training.checkpointEvery != nil {
+            throw ValidationError("the --sequentiality runs keep nothing on disk; drop --output and --checkpoint-every")
+        }
+    }
+
     func run() throws {
-        let base = try source.dataConfig().applying(overrides: splitting.overrides)
+        let base = try source.dataConfig().applying(overrides: splitting.overrides.merging(training.overrides) { $1 })
         var configs = [base]
         for description in (compare ?? "").split(separator: ",") where !description.isEmpty {
             configs.append(try base.replacingSplit(with: String(description), source: "--compare \(description)"))
@@ -38,7 +55,12 @@ struct AuditCommand: ParsableCommand {
             (name: config.splitDescription,
              split: try RecutData.split(loaded.dataset, strategy: config.split, rules: config.splitRules))
         }
-        let audit = DataAudit(dataset: loaded.dataset, splits: splits, fileOrder: try DatasetLoader.fileOrder(base))
+        var audit = DataAudit(dataset: loaded.dataset, splits: splits, fileOrder: try DatasetLoader.fileOrder(base))
+        if sequentiality {
+            audit.sequentiality = try SequentialityCheck.run(
+                config: base, dataset: loaded.dataset, split: splits[0].split, splitName: splits[0].name,
+                backend: try RunSetup.backend(for: base.device), log: log)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let document = try encoder.encode(audit)
