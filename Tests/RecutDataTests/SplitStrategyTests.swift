@@ -136,6 +136,7 @@ private func checkSplit(_ dataset: Dataset, strategy: SplitStrategy, rules: Spli
         #expect(heldOut.isDisjoint(with: result.trainUsers))
         #expect(Set(result.test.users).isDisjoint(with: result.validation.users))
     }
+    #expect(result.testCasesInTraining(of: result) == 0)
     if rules.target != .all {
         #expect(Set(result.test.users).count == result.test.count)
         #expect(Set(result.validation.users).count == result.validation.count)
@@ -246,4 +247,17 @@ private func isCold(_ strategy: SplitStrategy) -> Bool {
     #expect(inputs == (0..<result.test.count).map { Array(result.test.inputs[$0]) })
     let targets = try String(contentsOfFile: root + "/test.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
     #expect(targets.count == result.test.count)
+}
+
+@Test func anotherSplitsTestCasesInTrainingAreCounted() throws {
+    // Four users of 6 events at times 1...6: leave-one-out trains on times 1...4.
+    let dataset = makeDataset((0..<4).map { _ in (1...6).map { (1, $0) } })
+    let leaveOneOut = try split(dataset, strategy: .leaveOneOut)
+    let temporalLast = try split(dataset, strategy: .temporal(.time(3)), rules: SplitRules(target: .last))
+    let temporalAll = try split(dataset, strategy: .temporal(.time(3)), rules: SplitRules(target: .all))
+    // Targets after time 3 at times 4, 5, 6: those at 4 are leave-one-out training events.
+    #expect(temporalAll.testCasesInTraining(of: leaveOneOut) == 4)
+    #expect(temporalLast.testCasesInTraining(of: leaveOneOut) == 0)
+    // Another target rule at the same cut trains on the same events.
+    #expect(temporalAll.testCasesInTraining(of: temporalLast) == 0)
 }
