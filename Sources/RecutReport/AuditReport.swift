@@ -73,7 +73,9 @@ public enum AuditReport {
 
     /// What can be wrong with the document given.
     public enum ReportError: Error, CustomStringConvertible {
+        /// The document's top level is not a JSON object.
         case notAnObject
+        /// The problem, for the user.
         public var description: String { "the audit JSON is not an object" }
     }
 

@@ -3,9 +3,12 @@
 public struct SVGBarChart: Sendable {
     /// One named set of values, one per bin.
     public struct Series: Sendable {
+        /// Name in the legend and in each bar's `data-series`.
         public var name: String
+        /// Height of each bin's bar.
         public var values: [Double]
 
+        /// A series of one value per bin.
         public init(name: String, values: [Double]) {
             self.name = name
             self.values = values
@@ -18,13 +21,15 @@ public struct SVGBarChart: Sendable {
     public var binLabels: [String]
     /// The series; every one has a value per bin.
     public var series: [Series]
-    /// Size of the whole chart in pixels.
+    /// Width of the whole chart in pixels.
     public var width = 560.0
+    /// Height of the whole chart in pixels.
     public var height = 260.0
 
     /// Colours of the series, in order (repeated when there are more series).
     public static let palette = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2"]
 
+    /// A chart of `series` over bins labelled `binLabels`.
     public init(title: String, binLabels: [String], series: [Series]) {
         precondition(series.allSatisfy { $0.values.count == binLabels.count }, "one value per bin in every series")
         self.title = title

@@ -150,11 +150,13 @@ public struct TimestampAnomalies: Sendable, Codable, Equatable {
 public struct SplitAudit: Sendable, Codable, Equatable {
     /// The split's name as the audit was asked for it.
     public var name: String
-    /// Training sequences and their events.
+    /// Training sequences (one per user).
     public var trainUsers: Int
+    /// Events in the training sequences.
     public var trainEvents: Int
-    /// Cases of each set.
+    /// Validation cases.
     public var validationCases: Int
+    /// Test cases.
     public var testCases: Int
     /// Share of training events later than the earliest test target: the model trains on the
     /// future of some test cases.
@@ -162,11 +164,13 @@ public struct SplitAudit: Sendable, Codable, Equatable {
     /// Share of test cases whose target is earlier than the latest training event (of any user):
     /// temporal leakage.
     public var leakageShare: Double
-    /// Share of validation and test cases whose user has no training sequence.
+    /// Share of validation cases whose user has no training sequence.
     public var validationColdUserShare: Double
+    /// Share of test cases whose user has no training sequence.
     public var testColdUserShare: Double
-    /// Share of validation and test targets whose item no training sequence holds.
+    /// Share of validation targets whose item no training sequence holds.
     public var validationColdItemShare: Double
+    /// Share of test targets whose item no training sequence holds.
     public var testColdItemShare: Double
     /// Jensen-Shannon divergence (base 2, 0...1) between the item distribution of training
     /// events and that of test targets: popularity shift.
@@ -178,6 +182,7 @@ public struct SplitAudit: Sendable, Codable, Equatable {
     /// Earliest and latest test target time.
     public var testPeriod: DatasetStatistics.TimeRange
 
+    /// The audit of `split`, named `name`, over items 1...`catalogSize`.
     public init(name: String, split: DataSplit, catalogSize: Int) {
         self.name = name
         trainUsers = split.train.count

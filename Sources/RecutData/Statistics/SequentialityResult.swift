@@ -17,6 +17,7 @@ public struct SequentialityResult: Sendable, Codable, Equatable {
     /// Test NDCG@10 of the most-popular baseline (the same for both).
     public var popularityNDCGAt10: Double
 
+    /// The result of both runs; the ratio is computed here.
     public init(split: String, testCases: Int, epochs: Int, ndcgAt10: Double, shuffledNDCGAt10: Double,
                 popularityNDCGAt10: Double) {
         self.split = split
