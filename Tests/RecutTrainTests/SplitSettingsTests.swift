@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import RecutCPU
 import RecutData
+import Testing
 @testable import RecutTrain
 
 /// The split keys: parsed into the data layer's strategy and rules, recorded in config.json,
@@ -88,5 +89,27 @@ import RecutData
         }
         #expect(throws: TrainError.self) { try base.replacingSplit(with: "temporal:lr=1", source: "--compare") }
         #expect(throws: TrainError.self) { try base.replacingSplit(with: "sideways", source: "--compare") }
+    }
+
+    /// A checkpoint's config.json holds the split and its rules, so evaluate and resume rebuild
+    /// exactly the cases the run was tested on.
+    @Test func checkpointsRecordTheSplit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = ResumeTests.config
+        config.epochs = 1
+        config.checkpointEvery = nil
+        config.split = .temporal(.quantile(0.8))
+        config.splitRules = SplitRules(target: .random, validation: .leaveOneOut, dropRepeatTargets: true, seed: 5)
+        let dataset = try DatasetLoader.load(config).dataset
+        let original = try split(dataset, strategy: config.split, rules: config.splitRules)
+        let trainer = try Trainer(config: config, dataset: dataset, split: original, backend: CPUBackend(),
+                                  store: CheckpointStore(directory: directory.path + "/run"))
+        _ = try trainer.run()
+        let saved = try CheckpointStore(directory: directory.path + "/run").load(.best)
+        #expect(saved.config.split == config.split && saved.config.splitRules == config.splitRules)
+        let rebuilt = try split(try DatasetLoader.load(saved.config).dataset, strategy: saved.config.split,
+                                rules: saved.config.splitRules)
+        #expect(rebuilt.test == original.test && rebuilt.validation == original.validation && rebuilt.train == original.train)
     }
 }
