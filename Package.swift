@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "RecutTrain", targets: ["RecutTrain"]),
         .library(name: "RecutCUDA", targets: ["RecutCUDA"]),
         .library(name: "RecutServe", targets: ["RecutServe"]),
+        .library(name: "RecutReport", targets: ["RecutReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +35,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(name: "RecutReport"),
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RecutCUDA", dependencies: ["RecutCore", "CCUDA"],
                 resources: [.embedInCode("Kernels")]),
@@ -46,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "recut",
             dependencies: [
-                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain", "RecutServe",
+                "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain", "RecutServe", "RecutReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CVectorKernels"]),
         .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutServeTests", dependencies: ["RecutServe", "RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
+        .testTarget(name: "RecutReportTests", dependencies: ["RecutReport", "RecutData"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),
     ]
 )

@@ -15,12 +15,6 @@ public struct LoadedDataset: Sendable {
 /// Reads, preprocesses and caches the dataset a configuration names: the one path from
 /// settings to a `Dataset` for every command (`recut data`, `train`, `evaluate`, `recommend`).
 public enum DatasetLoader {
-    /// The dataset of `config`: the interaction file `data` read with `format`, `columns` and
-    /// `skip-bad-rows`, or the synthetic generator when `data` is nil; then preprocessed.
-    ///
-    /// A file's preprocessed dataset is cached (see `DatasetCache`) unless `cache` is false;
-    /// the cache key covers every read and preprocessing setting. `log` receives status lines
-    /// (skipped rows, cache reuse).
     /// Says how many events repeat an earlier one exactly (same user, item and time), if any:
     /// they are kept, but a careful user wants to know that the log records actions twice.
     private static func logDuplicates(_ dataset: Dataset, log: (String) -> Void) {
@@ -32,6 +26,22 @@ public enum DatasetLoader {
         }
     }
 
+    /// The raw log of `config` in file order (before preprocessing), for checks that need the
+    /// order of the rows: the file read again, or the synthetic generator's log.
+    public static func fileOrder(_ config: TrainingConfig) throws -> InteractionLog {
+        guard let file = config.data else { return SyntheticGenerator.generate(config.syntheticConfig) }
+        let readOptions = ReadOptions(
+            format: config.format, columns: try config.columns.map(ColumnSelection.init(parsing:)),
+            skipBadRows: config.skipBadRows)
+        return try InteractionReader.read(path: file, options: readOptions).log
+    }
+
+    /// The dataset of `config`: the interaction file `data` read with `format`, `columns` and
+    /// `skip-bad-rows`, or the synthetic generator when `data` is nil; then preprocessed.
+    ///
+    /// A file's preprocessed dataset is cached (see `DatasetCache`) unless `cache` is false;
+    /// the cache key covers every read and preprocessing setting. `log` receives status lines
+    /// (skipped rows, cache reuse).
     public static func load(_ config: TrainingConfig, log: (String) -> Void = { _ in }) throws -> LoadedDataset {
         let preprocessOptions = config.preprocessOptions
         try preprocessOptions.validate()

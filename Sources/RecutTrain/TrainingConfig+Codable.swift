@@ -1,7 +1,8 @@
 import RecutData
 
 /// The flat encoding of `TrainingConfig`: one key per setting, the split spread over `split`,
-/// `cut-time` and `cut-quantile`, and automatic (nil) settings left out.
+/// its size key (`cut-time`, `cut-quantile`, ...) and its rules (see `TrainingConfig+Split.swift`),
+/// and automatic (nil) settings left out.
 ///
 /// Decoding starts from the defaults, so a file or an older `config.json` may leave keys out.
 extension TrainingConfig: Codable {
@@ -18,16 +19,7 @@ extension TrainingConfig: Codable {
         try container.encode(itemCore, forKey: .itemCore)
         try container.encode(cache, forKey: .cache)
         try container.encodeIfPresent(cacheDirectory, forKey: .cacheDirectory)
-        switch split {
-        case .leaveOneOut:
-            try container.encode(SplitName.leaveOneOut, forKey: .split)
-        case .temporal(.time(let time)):
-            try container.encode(SplitName.temporal, forKey: .split)
-            try container.encode(time, forKey: .cutTime)
-        case .temporal(.quantile(let quantile)):
-            try container.encode(SplitName.temporal, forKey: .split)
-            try container.encode(quantile, forKey: .cutQuantile)
-        }
+        try encodeSplit(into: &container)
         try container.encode(syntheticUsers, forKey: .syntheticUsers)
         try container.encode(syntheticItems, forKey: .syntheticItems)
         try container.encode(syntheticMeanLength, forKey: .syntheticMeanLength)
@@ -88,20 +80,7 @@ extension TrainingConfig: Codable {
         try read(.itemCore, into: \.itemCore)
         try read(.cache, into: \.cache)
         try read(.cacheDirectory, into: \.cacheDirectory)
-        let splitName = try container.decodeIfPresent(SplitName.self, forKey: .split) ?? .leaveOneOut
-        let cutTime = try container.decodeIfPresent(Double.self, forKey: .cutTime)
-        let cutQuantile = try container.decodeIfPresent(Double.self, forKey: .cutQuantile)
-        switch (splitName, cutTime, cutQuantile) {
-        case (.leaveOneOut, nil, nil): split = .leaveOneOut
-        case (.temporal, let time?, nil): split = .temporal(.time(time))
-        case (.temporal, nil, let quantile?): split = .temporal(.quantile(quantile))
-        case (.leaveOneOut, _, _):
-            throw DecodingError.dataCorruptedError(
-                forKey: .split, in: container, debugDescription: "cut-time and cut-quantile need split = temporal")
-        case (.temporal, _, _):
-            throw DecodingError.dataCorruptedError(
-                forKey: .split, in: container, debugDescription: "split = temporal needs exactly one of cut-time or cut-quantile")
-        }
+        try decodeSplit(from: container)
         try read(.syntheticUsers, into: \.syntheticUsers)
         try read(.syntheticItems, into: \.syntheticItems)
         try read(.syntheticMeanLength, into: \.syntheticMeanLength)

@@ -46,7 +46,8 @@ extension TrainingConfig {
     /// optional setting (`grad-clip`, `cut-time`, `data`, `columns`) and `auto` resets one that
     /// depends on the data (`format`, `max-length`, `epochs`, `patience`). A cut or a split
     /// given here replaces the split settings the configuration had: `cut-time` drops an
-    /// earlier `cut-quantile` and the reverse, and `split = leave-one-out` drops both.
+    /// earlier `cut-quantile` and the reverse, and a `split` drops the size keys of other splits
+    /// (see `dropReplacedSplitKeys`).
     public func applying(overrides: [String: String], source: String = "command line") throws(TrainError) -> TrainingConfig {
         var settings: [(key: String, value: RawSetting)] = []
         for (key, text) in overrides.sorted(by: { $0.key < $1.key }) {
@@ -89,26 +90,18 @@ extension TrainingConfig {
         let encoded = try! JSONEncoder().encode(self)
         var object = try! JSONSerialization.jsonObject(with: encoded) as! [String: Any]
         let given = Set(settings.map(\.key))
-        let cutTime = CodingKeys.cutTime.rawValue, cutQuantile = CodingKeys.cutQuantile.rawValue
-        if given.contains(cutTime) && !given.contains(cutQuantile) { object[cutQuantile] = nil }
-        if given.contains(cutQuantile) && !given.contains(cutTime) { object[cutTime] = nil }
         for (key, raw) in settings {
             let setting = CodingKeys(rawValue: key)!
             object[key] = try setting.kind.normalize(raw, key: key, source: source)
         }
-        if given.contains(CodingKeys.split.rawValue) && object[CodingKeys.split.rawValue] as? String == TrainingConfig.SplitName.leaveOneOut.rawValue
-            && given.isDisjoint(with: [cutTime, cutQuantile]) {
-            object[cutTime] = nil
-            object[cutQuantile] = nil
-        }
+        Self.dropReplacedSplitKeys(&object, given: given)
         let merged = try! JSONSerialization.data(withJSONObject: object)
         let config: TrainingConfig
         do {
             config = try JSONDecoder().decode(TrainingConfig.self, from: merged)
         } catch DecodingError.dataCorrupted(let context) {
             // Only the split's combination of keys is checked at decoding.
-            let split = [CodingKeys.split.rawValue, cutTime, cutQuantile].map { "\($0) = \(object[$0].map { "\($0)" } ?? "none")" }
-            throw .invalidSetting(key: CodingKeys.split.rawValue, value: split.joined(separator: ", "), source: source,
+            throw .invalidSetting(key: CodingKeys.split.rawValue, value: Self.describeSplitKeys(object), source: source,
                                   reason: context.debugDescription)
         } catch {
             // Normalization already checked every type, so this is a bug rather than bad input.
@@ -361,7 +354,13 @@ extension TrainingConfig.CodingKeys {
         case .minimumRating: .optional(.number)
         case .userCore, .itemCore: .integer
         case .split: .choice(TrainingConfig.SplitName.allCases.map(\.rawValue))
-        case .cutTime, .cutQuantile: .optional(.number)
+        case .cutTime, .cutQuantile, .testRatio, .coldUserShare: .optional(.number)
+        case .testEvents, .splitSeed: .optional(.integer)
+        case .splitTarget: .choice(TargetRule.allCases.map(\.rawValue))
+        case .splitValidation: .choice(ValidationRule.allCases.map(\.rawValue))
+        case .coldItemTargets: .choice(ColdItemTargets.allCases.map(\.rawValue))
+        case .dropRepeatTargets: .flag
+        case .minimumInputLength: .integer
         case .syntheticUsers, .syntheticItems, .syntheticMeanLength, .syntheticSeed: .integer
         case .loss: .choice(TrainingConfig.Loss.allCases.map(\.rawValue))
         case .negatives: .integer

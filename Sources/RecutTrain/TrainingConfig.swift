@@ -33,8 +33,12 @@ public struct TrainingConfig: Sendable, Equatable {
     /// Folder of the preprocessed-dataset cache; nil puts it in `.recut-cache` beside the file.
     public var cacheDirectory: String?
     /// How events are divided into training, validation and test (keys `split`, `cut-time`,
-    /// `cut-quantile`).
+    /// `cut-quantile`, `test-events`, `test-ratio`, `cold-user-share`).
     public var split: SplitStrategy = .leaveOneOut
+    /// Which events become targets and which cases are kept (keys `split-target`,
+    /// `split-validation`, `cold-item-targets`, `drop-repeat-targets`, `min-input-length`,
+    /// `split-seed`).
+    public var splitRules = SplitRules()
 
     // MARK: Synthetic data (used when `data` is nil)
 
@@ -206,6 +210,15 @@ public struct TrainingConfig: Sendable, Equatable {
         case split
         case cutTime = "cut-time"
         case cutQuantile = "cut-quantile"
+        case testEvents = "test-events"
+        case testRatio = "test-ratio"
+        case coldUserShare = "cold-user-share"
+        case splitTarget = "split-target"
+        case splitValidation = "split-validation"
+        case coldItemTargets = "cold-item-targets"
+        case dropRepeatTargets = "drop-repeat-targets"
+        case minimumInputLength = "min-input-length"
+        case splitSeed = "split-seed"
         case syntheticUsers = "synthetic-users"
         case syntheticItems = "synthetic-items"
         case syntheticMeanLength = "synthetic-mean-length"
@@ -241,6 +254,37 @@ public struct TrainingConfig: Sendable, Equatable {
         case leaveOneOut = "leave-one-out"
         /// `SplitStrategy.temporal`, with `cut-time` or `cut-quantile`.
         case temporal
+        /// `SplitStrategy.lastEvents`, with `test-events`.
+        case lastEvents = "last-n"
+        /// `SplitStrategy.userRatio`, with `test-ratio`.
+        case userRatio = "user-ratio"
+        /// `SplitStrategy.coldUsers`, with `cold-user-share`.
+        case coldUsers = "cold-users"
+
+        /// The name of `strategy`.
+        public init(_ strategy: SplitStrategy) {
+            switch strategy {
+            case .leaveOneOut: self = .leaveOneOut
+            case .temporal: self = .temporal
+            case .lastEvents: self = .lastEvents
+            case .userRatio: self = .userRatio
+            case .coldUsers: self = .coldUsers
+            }
+        }
+
+        /// The keys that give this split its size (one of them is needed, except for leave-one-out).
+        public var parameterKeys: [CodingKeys] {
+            switch self {
+            case .leaveOneOut: []
+            case .temporal: [.cutTime, .cutQuantile]
+            case .lastEvents: [.testEvents]
+            case .userRatio: [.testRatio]
+            case .coldUsers: [.coldUserShare]
+            }
+        }
+
+        /// Every key that sizes some split.
+        public static let allParameterKeys: [CodingKeys] = allCases.flatMap(\.parameterKeys)
     }
 
     /// The training loss (see DESIGN.md, Losses).
@@ -333,7 +377,12 @@ public struct TrainingConfig: Sendable, Equatable {
         case .leaveOneOut: break
         case .temporal(.quantile(let q)): try check(q > 0 && q < 1, .cutQuantile, q, "must be strictly between 0 and 1")
         case .temporal(.time(let t)): try check(t.isFinite, .cutTime, t, "must be a finite number")
+        case .lastEvents(let count): try check(count >= 1, .testEvents, count, "must be at least 1")
+        case .userRatio(let ratio): try check(ratio > 0 && ratio < 1, .testRatio, ratio, "must be strictly between 0 and 1")
+        case .coldUsers(let share): try check(share > 0 && share < 0.5, .coldUserShare, share,
+                                              "must be strictly between 0 and 0.5 (as many users again go to validation)")
         }
+        try check(splitRules.minimumInputLength >= 1, .minimumInputLength, splitRules.minimumInputLength, "must be at least 1")
         try check(negatives >= 1, .negatives, negatives, "must be at least 1")
         try check((0...1).contains(gbceT), .gbceT, gbceT, "must be in 0...1")
         try check(maxLength.map { $0 >= 1 } ?? true, .maxLength, maxLength, "must be at least 1")

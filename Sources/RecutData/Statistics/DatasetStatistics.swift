@@ -156,7 +156,8 @@ public struct DatasetStatistics: Sendable, Codable, Equatable {
         return duplicates
     }
 
-    private static func percentiles(of values: [Int]) -> Percentiles {
+    /// The percentiles of `values` (all zero when there are none).
+    static func percentiles<Value: BinaryInteger>(of values: [Value]) -> Percentiles {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return Percentiles(min: 0, p25: 0, p50: 0, p75: 0, p90: 0, p99: 0, max: 0, mean: 0) }
         func at(_ fraction: Double) -> Double {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecutData
+import RecutTrain
 
 /// `recut bench data`: load + preprocess + split one file, the stages timed apart, as one JSON line.
 ///
@@ -8,7 +9,7 @@ import RecutData
 struct DataBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Time reading, preprocessing and a leave-one-out split of FILE (no cache), with peak memory.")
+        abstract: "Time reading, preprocessing and a split of FILE (no cache; leave-one-out unless --split), with peak memory.")
 
     @Argument(help: "Interaction file.")
     var file: String
@@ -16,7 +17,10 @@ struct DataBenchCommand: ParsableCommand {
     @Option(help: "File format (default: detected).")
     var format: String?
 
+    @OptionGroup var splitting: SplitOptions
+
     func run() throws {
+        let settings = try TrainingConfig().applying(overrides: splitting.overrides)
         let clock = ContinuousClock()
         let start = clock.now
         let read = try InteractionReader.read(
@@ -26,7 +30,7 @@ struct DataBenchCommand: ParsableCommand {
         // `consume` hands the log over, so that preprocessing can release its columns.
         let dataset = try preprocess((consume read).log, options: PreprocessOptions())
         let afterPreprocess = clock.now
-        let dataSplit = try split(dataset, strategy: .leaveOneOut)
+        let dataSplit = try split(dataset, strategy: settings.split, rules: settings.splitRules)
         let end = clock.now
 
         func seconds(_ duration: Duration) -> Double {

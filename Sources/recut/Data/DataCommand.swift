@@ -4,6 +4,6 @@ import ArgumentParser
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect, split or generate interaction data.",
-        subcommands: [StatsCommand.self, SplitCommand.self, GenerateCommand.self])
+        abstract: "Inspect, split, audit or generate interaction data.",
+        subcommands: [StatsCommand.self, SplitCommand.self, AuditCommand.self, GenerateCommand.self])
 }

@@ -17,7 +17,7 @@ struct SplitCommand: ParsableCommand {
     func run() throws {
         let config = try source.dataConfig().applying(overrides: splitting.overrides)
         let loaded = try DatasetLoader.load(config, log: log)
-        let dataSplit = try RecutData.split(loaded.dataset, strategy: config.split)
+        let dataSplit = try RecutData.split(loaded.dataset, strategy: config.split, rules: config.splitRules)
         try SplitWriter().write(dataSplit, dataset: loaded.dataset, to: out)
         print("wrote \(out): \(dataSplit.train.eventCount) training events of \(dataSplit.train.count) users, "
             + "\(dataSplit.validation.count) validation cases, \(dataSplit.test.count) test cases")

@@ -23,7 +23,7 @@ struct RunSetup {
             guard let checkpoint, let path = config.data else { throw error }
             throw CommandFailure("\(error)\n(the data path \(path) is the one recorded in \(checkpoint)/config.json)")
         }
-        split = try RecutData.split(loaded.dataset, strategy: config.split)
+        split = try RecutData.split(loaded.dataset, strategy: config.split, rules: config.splitRules)
         log("data: \(loaded.source): \(loaded.dataset.userCount) users, \(loaded.dataset.itemCount) items, "
             + "\(loaded.dataset.interactionCount) events; \(split.train.count) training sequences, "
             + "\(split.validation.count) validation and \(split.test.count) test cases")
