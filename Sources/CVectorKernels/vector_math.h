@@ -1,5 +1,5 @@
 // e^x and erf(x) on a vector of LANES floats, for the kernel being compiled (included once per
-// instruction set, with LANES and NAME defined; defines VECTOR, exponentials_NAME, errors_NAME).
+// instruction set by each_instruction_set.h, with LANES and NAME defined; defines VECTOR, exponentials_NAME, errors_NAME).
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define VECTOR CAT(float_vector_, NAME)
