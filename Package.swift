@@ -51,15 +51,18 @@ let package = Package(
                 "RecutData", "RecutCore", "RecutCPU", "RecutCUDA", "RecutTrain", "RecutServe", "RecutReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // What several test targets share (the fuzz tests' budget).
+        .target(name: "RecutTestSupport", path: "Tests/RecutTestSupport"),
         .testTarget(
             name: "RecutDataTests",
             dependencies: [
-                "RecutData",
+                "RecutData", "RecutTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "RecutCoreTests", dependencies: ["RecutCore", "RecutData"]),
         .testTarget(name: "RecutCPUTests", dependencies: ["RecutCPU", "RecutCore", "RecutData", "CVectorKernels"]),
-        .testTarget(name: "RecutTrainTests", dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
+        .testTarget(name: "RecutTrainTests",
+                    dependencies: ["RecutTrain", "RecutData", "RecutCore", "RecutCPU", "RecutTestSupport"]),
         .testTarget(name: "RecutServeTests", dependencies: ["RecutServe", "RecutTrain", "RecutData", "RecutCore", "RecutCPU"]),
         .testTarget(name: "RecutReportTests", dependencies: ["RecutReport", "RecutData"]),
         .testTarget(name: "RecutCUDATests", dependencies: ["RecutCUDA", "RecutCore"]),

@@ -1,23 +1,8 @@
 import Foundation
 import RecutData
+import RecutTestSupport
 import Testing
 @testable import RecutTrain
-
-/// Seconds the fuzz test runs (RECUT_FUZZ_SECONDS, 2 by default) and its seed (RECUT_FUZZ_SEED,
-/// else the clock), as in RecutDataTests' ReaderFuzzTests.
-enum FuzzBudget {
-    static var seconds: Double {
-        ProcessInfo.processInfo.environment["RECUT_FUZZ_SECONDS"].flatMap(Double.init) ?? 2
-    }
-
-    /// The test's time limit: the budget and a minute to spare, for a hang to fail it.
-    static var timeLimitMinutes: Int { Int((seconds / 60).rounded(.up)) + 1 }
-
-    static var seed: UInt64 {
-        ProcessInfo.processInfo.environment["RECUT_FUZZ_SEED"].flatMap { UInt64($0) }
-            ?? UInt64(Date().timeIntervalSince1970 * 1000)
-    }
-}
 
 /// Random and mutated TOML and YAML configs: each must load or fail with a `TrainError` that
 /// names the file (and, for a syntax error, the line), never crash or hang.
