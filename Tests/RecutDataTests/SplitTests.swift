@@ -3,26 +3,6 @@ import PropertyBased
 import Testing
 @testable import RecutData
 
-/// Random datasets: up to 15 users of up to 10 events over 9 items; time steps of 0 make ties.
-private let randomDatasets = zip(Gen.int(in: 0...3), Gen.int(in: 1...9)).array(of: 0...10).array(of: 1...15)
-    .map(makeDataset)
-
-/// A dataset whose user u has the given (time step, item) events; times are the running sums of the steps.
-private func makeDataset(_ users: [[(Int, Int)]]) -> Dataset {
-    var sequences = Sequences()
-    for events in users {
-        var time = 0
-        var times: [Timestamp] = []
-        for (step, _) in events {
-            time += step
-            times.append(Timestamp(time))
-        }
-        sequences.append(items: events.map { Int32($0.1) }, timestamps: times)
-    }
-    return Dataset(sequences: sequences, users: IDMap(names: users.indices.map { "user\($0)" }),
-                   items: IDMap(names: [""] + (1...9).map { "item\($0)" }))
-}
-
 /// Whether `prefix` (items and times of one sequence) starts the user's sequence in `dataset`.
 private func isPrefix(_ items: ArraySlice<Int32>, _ times: ArraySlice<Timestamp>, ofUser user: Int32, in dataset: Dataset) -> Bool {
     dataset.sequences[Int(user)].starts(with: items) && dataset.sequences.times(Int(user)).starts(with: times)

@@ -8,19 +8,7 @@ import Testing
     /// The synthetic data's items follow hidden paths, so order carries signal: the model trained
     /// on shuffled sequences must do worse than the one trained in time order.
     @Test func shufflingHurtsOnSequentialSyntheticData() throws {
-        var config = TrainingConfig()
-        config.syntheticUsers = 300
-        config.syntheticItems = 100
-        config.syntheticMeanLength = 20
-        config.syntheticSeed = 3
-        config.maxLength = 20
-        config.dimension = 16
-        config.blocks = 1
-        config.batchSize = 32
-        config.dropout = 0.1
-        config.learningRate = 5e-3
-        config.epochs = 6
-        config.patience = 6
+        let config = TrainingLearnsTests.config
         let dataset = try DatasetLoader.load(config).dataset
         let dataSplit = try split(dataset, strategy: .leaveOneOut)
         let result = try SequentialityCheck.run(config: config, dataset: dataset, split: dataSplit,

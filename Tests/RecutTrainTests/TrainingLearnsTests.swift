@@ -5,9 +5,9 @@ import Testing
 @testable import RecutTrain
 
 @Suite struct TrainingLearnsTests {
-    /// A small model on small synthetic data beats the most-popular baseline within a few
-    /// epochs: the whole loop (batches, loss, backward, AdamW, evaluation) moves the right way.
-    @Test func aShortRunBeatsPopularityOnValidation() throws {
+    /// A small model on small synthetic data that learns within 6 epochs (also used by the
+    /// sequentiality check's test).
+    static var config: TrainingConfig {
         var config = TrainingConfig()
         config.syntheticUsers = 300
         config.syntheticItems = 100
@@ -21,6 +21,13 @@ import Testing
         config.learningRate = 5e-3
         config.epochs = 6
         config.patience = 6
+        return config
+    }
+
+    /// A small model on small synthetic data beats the most-popular baseline within a few
+    /// epochs: the whole loop (batches, loss, backward, AdamW, evaluation) moves the right way.
+    @Test func aShortRunBeatsPopularityOnValidation() throws {
+        let config = Self.config
         let dataset = try DatasetLoader.load(config).dataset
         let dataSplit = try split(dataset, strategy: .leaveOneOut)
         let trainer = try Trainer(config: config, dataset: dataset, split: dataSplit, backend: CPUBackend(), store: nil)
