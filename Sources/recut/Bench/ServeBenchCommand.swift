@@ -24,22 +24,22 @@ struct ServeBenchCommand: ParsableCommand {
     @Option(help: "Concurrent clients of each level, comma-separated.")
     var clients = "1,16,64"
 
-    @Option(help: "The most requests of each level.")
+    @Option(parsing: .unconditional, help: "The most requests of each level.")
     var requests = 5000
 
-    @Option(help: "The most seconds of each level.")
+    @Option(parsing: .unconditional, help: "The most seconds of each level.")
     var seconds = 20.0
 
     @Option(help: "Request bodies: users (the checkpoint's users by id) or items (random sequences).")
     var input = "users"
 
-    @Option(help: "Items of each random sequence (--input items).")
+    @Option(parsing: .unconditional, help: "Items of each random sequence (--input items).")
     var length = 50
 
-    @Option(name: .short, help: "Items asked for per request.")
+    @Option(name: .short, parsing: .unconditional, help: "Items asked for per request.")
     var k = 10
 
-    @Option(help: "Requests sent one at a time before each level, not measured.")
+    @Option(parsing: .unconditional, help: "Requests sent one at a time before each level, not measured.")
     var warmup = 50
 
     @Flag(help: "Print one JSON line per level instead of the table.")

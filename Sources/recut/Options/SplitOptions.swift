@@ -8,19 +8,19 @@ struct SplitOptions: ParsableArguments {
     @Option(help: "Split: \(TrainingConfig.SplitName.allCases.map(\.rawValue).joined(separator: ", ")) (default leave-one-out).")
     var split: String?
 
-    @Option(help: "Temporal split: cut at this time (same unit as the timestamps).")
+    @Option(parsing: .unconditional, help: "Temporal split: cut at this time (same unit as the timestamps).")
     var cutTime: Double?
 
-    @Option(help: "Temporal split: cut at this quantile of all event times (0 < q < 1).")
+    @Option(parsing: .unconditional, help: "Temporal split: cut at this quantile of all event times (0 < q < 1).")
     var cutQuantile: Double?
 
-    @Option(help: "last-n split: each user's last N events are the test period (the N before, validation).")
+    @Option(parsing: .unconditional, help: "last-n split: each user's last N events are the test period (the N before, validation).")
     var testEvents: Int?
 
-    @Option(help: "user-ratio split: the last fraction r of each user's time span is the test period (0 < r < 1).")
+    @Option(parsing: .unconditional, help: "user-ratio split: the last fraction r of each user's time span is the test period (0 < r < 1).")
     var testRatio: Double?
 
-    @Option(help: "cold-users split: share of users held out for test, as many again for validation (0 < s < 0.5).")
+    @Option(parsing: .unconditional, help: "cold-users split: share of users held out for test, as many again for validation (0 < s < 0.5).")
     var coldUserShare: Double?
 
     @Option(help: "Targets in each period: \(TargetRule.allCases.map(\.rawValue).joined(separator: ", ")) (default first; all = every event, each from everything before it).")
@@ -35,10 +35,10 @@ struct SplitOptions: ParsableArguments {
     @Flag(help: "Drop validation and test cases whose target item already occurs in the input.")
     var dropRepeatTargets = false
 
-    @Option(help: "Drop cases whose input holds fewer events than this (default 1).")
+    @Option(parsing: .unconditional, help: "Drop cases whose input holds fewer events than this (default 1).")
     var minInputLength: Int?
 
-    @Option(help: "Seed of the random target and of the choice of cold users (default 0).")
+    @Option(parsing: .unconditional, help: "Seed of the random target and of the choice of cold users (default 0).")
     var splitSeed: Int?
 
     /// The settings given on the command line, keyed by setting name.

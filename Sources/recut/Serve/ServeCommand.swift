@@ -22,19 +22,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0: any free port; the one chosen is logged).")
+    @Option(parsing: .unconditional, help: "Port to listen on (0: any free port; the one chosen is logged).")
     var port = 8080
 
     @Option(help: "Device: auto, cpu or cuda (default: the checkpoint's setting).")
     var device: TrainingConfig.Device?
 
-    @Option(help: "The most requests ranked in one pass.")
+    @Option(parsing: .unconditional, help: "The most requests ranked in one pass.")
     var maxBatch = 64
 
-    @Option(help: "Milliseconds to wait for more requests after the first of a batch (0: rank what waits).")
+    @Option(parsing: .unconditional, help: "Milliseconds to wait for more requests after the first of a batch (0: rank what waits).")
     var batchWindowMs = 0.0
 
-    @Option(help: "The largest request body read, in bytes (larger ones get 413).")
+    @Option(parsing: .unconditional, help: "The largest request body read, in bytes (larger ones get 413).")
     var maxBodyBytes = 1 << 20
 
     func validate() throws {
