@@ -1,4 +1,3 @@
-import CVectorKernels
 import Testing
 @testable import RecutCPU
 
@@ -6,15 +5,6 @@ import Testing
 /// the machine has, every transpose, shapes with partial tiles and several panels, alpha and
 /// beta (beta 0 must not read c).
 @Suite(.serialized) struct PortableGEMMTests {
-    /// Runs `body` with the products limited to each instruction set in turn (0 sse2, 1 avx2+fma, 2 avx512f).
-    private func forEachInstructionSet(_ body: (String) -> Void) {
-        defer { recut_limit_instruction_set(2) }
-        for level in Int32(0)...2 {
-            recut_limit_instruction_set(level)
-            body(PortableGEMM.instructionSet)
-        }
-    }
-
     private func expected(_ transposeA: Bool, _ transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                           a: [Double], lda: Int, b: [Double], ldb: Int, beta: Double, c: [Double], ldc: Int) -> [Double] {
         var result = c

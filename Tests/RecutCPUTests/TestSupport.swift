@@ -1,3 +1,5 @@
+import CVectorKernels
+import Foundation
 import RecutCore
 import RecutCPU
 
@@ -44,3 +46,21 @@ func tensor(_ values: [Double], _ shape: [Int]) -> Tensor { backend.upload(value
 
 /// Downloads a tensor as float64 values.
 func values(_ tensor: Tensor) -> [Double] { backend.download(tensor) }
+
+/// Runs `body` with the C kernels (CVectorKernels: the built-in products, softmax
+/// cross-entropy, GELU, dropout) limited to each instruction set in turn (sse2, avx2+fma,
+/// avx512f; capped at what the machine has), passing its name. The limit is process-wide, so
+/// callers take turns (other tests may meanwhile run on a narrower set, which is only slower).
+func forEachInstructionSet(_ body: (String) -> Void) {
+    instructionSetTurn.lock()
+    defer {
+        recut_limit_instruction_set(2)
+        instructionSetTurn.unlock()
+    }
+    for level in Int32(0)...2 {
+        recut_limit_instruction_set(level)
+        body(String(cString: recut_instruction_set_name()))
+    }
+}
+
+private let instructionSetTurn = NSLock()

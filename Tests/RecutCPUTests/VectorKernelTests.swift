@@ -9,15 +9,6 @@ import Testing
 /// cross-entropy and GELU against the backend's float64 reference, with row lengths that leave
 /// partial vectors; dropout against `DropoutMask` bit for bit.
 @Suite(.serialized) struct VectorKernelTests {
-    /// Runs `body` with the kernels limited to each instruction set in turn (0 sse2, 1 avx2+fma, 2 avx512f).
-    private func forEachInstructionSet(_ body: (String) -> Void) {
-        defer { recut_limit_instruction_set(2) }
-        for level in Int32(0)...2 {
-            recut_limit_instruction_set(level)
-            body(String(cString: recut_instruction_set_name()))
-        }
-    }
-
     private func apply(_ function: (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Void,
                        _ input: [Float]) -> [Float] {
         var output = [Float](repeating: .nan, count: input.count)
